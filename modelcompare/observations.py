@@ -62,6 +62,7 @@ BASE_MODEL = "base_model"  # unit "text", the id the source names
 PARAMETERS = "parameters"  # unit "params_billion"
 DEPRECATION_DATE = "deprecation_date"  # unit "date"
 HF_ID = "hugging_face_id"  # unit "text"
+LISTED_AT = "listed_at"  # unit "date": when an aggregator first listed the offering (not a release)
 CANONICAL_SLUG = "canonical_slug"  # unit "text": a source's own stable id for the model
 MODE = "mode"  # unit "text": chat, embedding, image_generation... (LiteLLM "mode")
 # Benchmarks: attribute "benchmark", qualifier = "<benchmark name>|<setting>", unit = the metric
@@ -92,7 +93,8 @@ class Observation:
     subject: str = OFFERING
     provider: str | None = None  # the provider as the source names it (bedrock, amazon-bedrock)
     region: str | None = None
-    variant: str | None = None  # serving variant: "free", "fp8", "batch", "flex"...
+    variant: str | None = None  # serving variant: "free", "batch", "flex", an upstream route
+    quantization: str | None = None  # fp8, int4... as the source writes it
     tier_min_tokens: int | None = None
     tier_rule: str | None = None
     qualifier: str | None = None  # benchmark "name|setting", or another sub-key of the attribute

@@ -157,6 +157,29 @@ SOURCES: tuple[SourceSpec, ...] = (
     ),
 )
 
+# Provider pricing pages. No raw HTML of these pages was ever recorded, so the bundled responses
+# are fixtures made by this project from each page's known figures (see README).
+PRICING_PAGES = (
+    ("page_aws_bedrock", "AWS Bedrock pricing page", "https://aws.amazon.com/bedrock/pricing/"),
+    ("page_mistral", "Mistral pricing page", "https://mistral.ai/pricing"),
+    ("page_together", "Together AI pricing page", "https://www.together.ai/pricing"),
+    ("page_groq", "Groq pricing page", "https://groq.com/pricing"),
+    ("page_deepinfra", "DeepInfra pricing page", "https://deepinfra.com/pricing"),
+    ("page_openai", "OpenAI pricing page", "https://platform.openai.com/docs/pricing"),
+)
+SOURCES = SOURCES + tuple(
+    SourceSpec(
+        name=name,
+        title=title,
+        urls=(url,),
+        parser="modelcompare.parsers.pricing_pages:parse_pricing_page",
+        kind="html",
+        made_fixture=True,
+        notes="Parser verified on made fixtures only until a live page is recorded.",
+    )
+    for name, title, url in PRICING_PAGES
+)
+
 
 def source(name: str) -> SourceSpec:
     for spec in SOURCES:
