@@ -1,0 +1,193 @@
+"""The DuckDB warehouse: opening it, running the SQL files in ``sql/``, loading parsed slices.
+
+SQL lives in ``sql/`` (one purpose per file). Python here only moves rows and runs files; no SQL
+is ever built from scraped strings: values travel as bound parameters or through a JSON file
+DuckDB reads with a declared schema.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import duckdb
+
+from modelcompare.archive import ArchivedResponse
+from modelcompare.observations import Observation, ParseIssue
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+_OBS_COLUMNS = {
+    "obs_id": "varchar",
+    "response_id": "varchar",
+    "source": "varchar",
+    "fetch_date": "date",
+    "fetched_at": "timestamptz",
+    "raw_id": "varchar",
+    "provider": "varchar",
+    "subject": "varchar",
+    "attribute": "varchar",
+    "value": "varchar",
+    "unit": "varchar",
+    "region": "varchar",
+    "variant": "varchar",
+    "quantization": "varchar",
+    "tier_min_tokens": "bigint",
+    "tier_rule": "varchar",
+    "qualifier": "varchar",
+    "valid_from": "date",
+    "valid_to": "date",
+    "as_of": "date",
+    "locator": "varchar",
+    "note": "varchar",
+}
+
+
+def read_sql(name: str) -> str:
+    path = SQL_DIR / name
+    if path.parent != SQL_DIR:
+        raise ValueError(f"not a file in sql/: {name!r}")
+    return path.read_text()
+
+
+def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file (created if missing) with the raw tables in place."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    # Spill files go next to the database, never into the current directory.
+    if str(path) != ":memory:":
+        con.execute("set temp_directory = ?", [str(Path(path).with_suffix(".duckdb.tmp"))])
+    con.execute("set preserve_insertion_order = false")
+    if not read_only:
+        run_sql(con, "create_raw_tables.sql")
+    return con
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
+    """Run every statement of one file in ``sql/``, in order, with named parameters."""
+    for statement in _statements(read_sql(name)):
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
+        con.execute(statement, used or None)
+
+
+def _statements(text: str) -> list[str]:
+    """Split a SQL file on semicolons that end a line (our files never put two on one line)."""
+    lines = [ln for ln in text.splitlines() if not ln.strip().startswith("--")]
+    chunks, current = [], []
+    for line in lines:
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            chunks.append("\n".join(current).strip().rstrip(";"))
+            current = []
+    tail = "\n".join(current).strip()
+    if tail:
+        chunks.append(tail)
+    return [c for c in chunks if c]
+
+
+def observation_id(response_id: str, obs: Observation) -> str:
+    key = [response_id] + [str(getattr(obs, f)) for f in _IDENTITY_FIELDS]
+    return hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:24]
+
+
+_IDENTITY_FIELDS = (
+    "raw_id", "provider", "subject", "attribute", "region", "variant", "quantization",
+    "tier_min_tokens", "qualifier", "valid_from", "locator",
+)  # fmt: skip
+
+
+def _json_default(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _observation_rows(response: ArchivedResponse, observations: Iterable[Observation]):
+    for obs in observations:
+        row = dataclasses.asdict(obs)
+        row.update(
+            obs_id=observation_id(response.response_id, obs),
+            response_id=response.response_id,
+            fetch_date=response.fetch_date,
+            fetched_at=response.fetched_at.isoformat(),
+        )
+        yield row
+
+
+def replace_slice(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    fetch_date: str,
+    parsed: Sequence[tuple[ArchivedResponse, Sequence[Observation], Sequence[ParseIssue]]],
+    *,
+    num_records: int,
+) -> int:
+    """Swap in one (source, fetch_date) slice in one transaction; returns observations loaded.
+
+    The caller has parsed every response of the slice successfully before calling this, so a
+    failed parse never deletes the previous rows.
+    """
+    with tempfile.TemporaryDirectory(prefix="modelcompare-load-") as tmp:
+        obs_path = Path(tmp) / "observations.ndjson"
+        count = 0
+        with obs_path.open("w") as fh:
+            for response, observations, _ in parsed:
+                for row in _observation_rows(response, observations):
+                    fh.write(json.dumps(row, default=_json_default))
+                    fh.write("\n")
+                    count += 1
+        con.execute("begin transaction")
+        try:
+            run_sql(con, "delete_observations_for_fetch.sql", {"source": source, "fetch_date": fetch_date})
+            if count:
+                con.execute(
+                    "insert into raw.observations by name "
+                    "select * from read_json(?, format = 'newline_delimited', columns = ?)",
+                    [str(obs_path), _OBS_COLUMNS],
+                )
+            for response, _, issues in parsed:
+                con.execute(
+                    "insert or replace into raw.responses values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        response.response_id, response.source, response.url, response.status,
+                        response.fetched_at, response.fetch_date, response.fetched_at_approximate,
+                        response.sha256, response.size, response.content_type, response.note,
+                    ],
+                )  # fmt: skip
+                if issues:
+                    con.executemany(
+                        "insert into raw.parse_issues values (?, ?, ?, ?, ?, ?)",
+                        [
+                            [i.source, fetch_date, response.response_id, i.raw_id, i.locator, i.reason]
+                            for i in issues
+                        ],
+                    )
+            record_load(con, source, fetch_date, "ok", len(parsed), num_records, count)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return count
+
+
+def record_load(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    fetch_date: str,
+    status: str,
+    num_responses: int,
+    num_records: int,
+    num_observations: int,
+    error: str | None = None,
+) -> None:
+    con.execute(
+        "insert into raw.source_loads values (?, ?, now(), ?, ?, ?, ?, ?)",
+        [source, fetch_date, status, num_responses, num_records, num_observations, error],
+    )
