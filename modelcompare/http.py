@@ -173,7 +173,13 @@ class _Robots:
 class _HostGate:
     """One host's share of us: at most ``slots`` requests at once, a pause between them."""
 
-    def __init__(self, slots: int, interval: float, clock: Callable[[], float], sleep):
+    def __init__(
+        self,
+        slots: int,
+        interval: float,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+    ):
         self._slots = threading.BoundedSemaphore(slots)
         self._lock = threading.Lock()
         self._interval = interval

@@ -387,3 +387,16 @@ def test_api_key_is_sent_but_never_kept_or_logged(server, make_client, monkeypat
     assert response.headers["x-request-id"] == "r1"
     assert secret not in repr(response.meta())
     assert secret not in caplog.text
+
+
+def test_cookies_a_server_sets_are_not_sent_back(server, make_client):
+    server.expect_request("/first").respond_with_data(
+        "a", headers={"Set-Cookie": "track=1; Path=/"}
+    )
+    server.expect_request("/second").respond_with_data("b")
+    client = make_client()
+    client.get(SOURCE, server.url_for("/first"), ALLOWED)
+    client.get(SOURCE, server.url_for("/second"), ALLOWED)
+
+    second_request, _ = server.log[1]
+    assert "Cookie" not in second_request.headers
