@@ -1,0 +1,212 @@
+"""Helpers shared by the structured-data parsers (JSON, TOML, YAML sources).
+
+Two promises every parser makes rest on this module. First, a number is recorded as the exact text
+of the value the source wrote: JSON and YAML are read with ``Decimal`` for non-integers, never
+``float``, so ``0.000000049`` or ``0.50`` reach the database unchanged. Second, nothing is lost
+silently: a field that cannot be read becomes a ``ParseIssue`` and the rest of the record is kept,
+and a record that cannot be read at all is dropped whole (with an issue) so that no half-read
+record pretends to be complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from modelcompare.archive import ArchivedResponse
+from modelcompare.observations import (
+    MODEL,
+    Observation,
+    ParseIssue,
+    ParseResult,
+    SourceLayoutError,
+)
+
+# Attributes the structured sources state that observations.py does not name yet. Proposed for
+# the shared vocabulary (observations.py, sql/, README "Attributes"); kept here until then.
+MATCH_RULE = "match_rule"  # unit "text": genai-prices' rule matching request model names, as JSON
+FAMILY = "family"  # unit "text": a source's own family label ("magistral", "gpt")
+
+# Errors that mean "this record (or field) is not what the parser expects", as opposed to a bug.
+RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
+
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+def load_json(response: ArchivedResponse, source: str) -> Any:
+    """The response body as JSON, non-integers as ``Decimal``; a layout error when it is not JSON."""
+    if not response.body:
+        raise SourceLayoutError(f"{source}: empty response body from {response.url}")
+    try:
+        return json.loads(response.body.decode("utf-8"), parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceLayoutError(
+            f"{source}: response from {response.url} is not JSON ({exc})"
+        ) from exc
+
+
+def require(condition: bool, source: str, message: str) -> None:
+    """Raise the layout error a parser gives when a whole response has the wrong shape."""
+    if not condition:
+        raise SourceLayoutError(f"{source}: {message}")
+
+
+def number_text(value: Any) -> str:
+    """The exact text of a number the source wrote; ``ValueError`` if it is not a number >= 0.
+
+    Strings are returned as written (OpenRouter's ``"0.000000049"``), JSON/TOML/YAML numbers as
+    ``str(Decimal)`` (``3.5e-07`` reads as ``Decimal("3.5E-7")``). A negative value is refused:
+    no price, limit or score we read can be negative, and sentinels are handled before this.
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        raise ValueError(f"not an exact number: {value!r}")
+    if isinstance(value, int | Decimal):
+        text, number = str(value), Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation as exc:
+            raise ValueError(f"not a number: {value!r}") from exc
+    else:
+        raise ValueError(f"not a number: {value!r}")
+    if not number.is_finite() or number < 0:
+        raise ValueError(f"not a finite number >= 0: {value!r}")
+    return text
+
+
+def bool_text(value: Any) -> str:
+    if not isinstance(value, bool):
+        raise ValueError(f"not a boolean: {value!r}")
+    return "true" if value else "false"
+
+
+def date_text(value: Any) -> str:
+    """An ISO date (``yyyy-mm-dd``, or ``yyyy-mm`` where the source gives only a month)."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and _DATE_TEXT.match(value.strip()):
+        return value.strip()
+    raise ValueError(f"not a date: {value!r}")
+
+
+def to_date(value: Any) -> dt.date | None:
+    """A full date for ``valid_from`` / ``valid_to`` / ``as_of`` columns; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value.strip())
+    raise ValueError(f"not a date: {value!r}")
+
+
+def unix_date(value: Any) -> str:
+    """The UTC date of a Unix timestamp in seconds (OpenRouter ``created``)."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise ValueError(f"not a Unix timestamp: {value!r}")
+    return dt.datetime.fromtimestamp(int(value), dt.UTC).date().isoformat()
+
+
+def pointer(*parts: object) -> str:
+    """A JSON pointer (RFC 6901) to a value: ``pointer("data", 3, "pricing")`` -> /data/3/pricing."""
+    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "".join(f"/{p}" for p in escaped)
+
+
+@dataclass
+class Recorder:
+    """Observations about one subject of one record, with the columns they all share.
+
+    ``at`` on each call is appended to ``locator`` (a JSON pointer suffix, or ``#key`` for a TOML
+    file), so every row says where in the response its value came from.
+    """
+
+    result: ParseResult
+    source: str
+    raw_id: str
+    locator: str
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def put(
+        self, attribute: str, value: str | None, unit: str | None, at: str = "", **cols
+    ) -> None:
+        row = {**self.shared, **cols}
+        if row.get("subject") == MODEL:
+            row.setdefault("provider", None)
+        self.result.observations.append(
+            Observation(
+                source=self.source,
+                raw_id=self.raw_id,
+                attribute=attribute,
+                value=value,
+                unit=unit,
+                locator=self.locator + at,
+                **row,
+            )
+        )
+
+    def issue(self, at: str, reason: str) -> None:
+        self.result.issues.append(ParseIssue(self.source, self.locator + at, reason, self.raw_id))
+
+    def number(self, attribute: str, raw: Any, unit: str, at: str = "", **cols) -> None:
+        """A number; absent (None) emits nothing, an unreadable one becomes an issue."""
+        self._convert(number_text, attribute, raw, unit, at, cols)
+
+    def flag(self, attribute: str, raw: Any, at: str = "", **cols) -> None:
+        self._convert(bool_text, attribute, raw, "bool", at, cols)
+
+    def date(self, attribute: str, raw: Any, at: str = "", **cols) -> None:
+        self._convert(date_text, attribute, raw, "date", at, cols)
+
+    def text(self, attribute: str, raw: Any, at: str = "", **cols) -> None:
+        """Free text; an empty string counts as absent (OpenRouter's ``hugging_face_id: ""``)."""
+        if raw is None or raw == "":
+            return
+        if not isinstance(raw, str):
+            self.issue(at, f"{attribute}: not text: {raw!r}")
+            return
+        self.put(attribute, raw, "text", at, **cols)
+
+    def _convert(self, convert, attribute: str, raw: Any, unit: str, at: str, cols: dict) -> None:
+        if raw is None:
+            return
+        try:
+            value = convert(raw)
+        except ValueError as exc:
+            self.issue(at, f"{attribute}: {exc}")
+            return
+        self.put(attribute, value, unit, at, **cols)
+
+
+@contextmanager
+def one_record(
+    result: ParseResult, source: str, locator: str, raw_id: str | None = None
+) -> Iterator[None]:
+    """Parse one record; if it breaks, drop what it emitted and keep an issue instead of raising."""
+    start = len(result.observations)
+    try:
+        yield
+    except RECORD_ERRORS as exc:
+        del result.observations[start:]
+        result.issues.append(ParseIssue(source, locator, f"{type(exc).__name__}: {exc}", raw_id))
+
+
+def record_id(entry: Any, key: str = "id") -> str:
+    """The id of a record, which must be a non-empty string."""
+    if not isinstance(entry, dict):
+        raise TypeError(f"record is {type(entry).__name__}, not an object")
+    raw_id = entry.get(key)
+    if not isinstance(raw_id, str) or not raw_id.strip():
+        raise ValueError(f"record has no usable {key!r}: {raw_id!r}")
+    return raw_id
