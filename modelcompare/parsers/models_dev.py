@@ -192,6 +192,7 @@ def _tier(rec: Recorder, tier: Any, at: str, where: Where, **cols) -> None:
         rec.issue(where(at), f"price tier without an integer tier.size: {tier!r}")
         return
     kind = spec.get("type")
+    # 75 tiers in the 2026-07-02 tree omit the type; no rule is guessed for them.
     rule = TIER_WHOLE_REQUEST if kind == "context" else None
     for key in TIER_PRICES:
         attribute, unit, _ = COST_FIELDS[key]
@@ -202,7 +203,7 @@ def _tier(rec: Recorder, tier: Any, at: str, where: Where, **cols) -> None:
             where(f"{at}.{key}"),
             tier_min_tokens=size,
             tier_rule=rule,
-            note=f"tier type={kind}",
+            note=f"tier type={kind}" if kind else "tier type not stated",
             **cols,
         )
 
