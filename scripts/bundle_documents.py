@@ -322,7 +322,9 @@ def page_responses(fixtures: Path) -> list[ArchivedResponse]:
 
 def prune_stale(archive: Archive, wanted: list[ArchivedResponse]) -> list[Path]:
     """Remove responses of the owned sources that the current inputs no longer produce."""
-    keep = {archive._meta_path(r) for r in wanted}  # noqa: SLF001 (same layout as put())
+    # Archive has no delete API (it is append-only by design); these private path helpers keep
+    # the layout in one place. Only files of OWNED_SOURCES, and blobs no response uses, go.
+    keep = {archive._meta_path(r) for r in wanted}
     fetches = archive.root / "fetches"
     stale = [
         path
@@ -339,7 +341,7 @@ def prune_stale(archive: Archive, wanted: list[ArchivedResponse]) -> list[Path]:
         json.loads(p.read_text())["sha256"] for p in fetches.glob("*/*/*.json") if p.is_file()
     }
     for sha in sorted(stale_blobs - still_used):
-        archive._blob_path(sha).unlink(missing_ok=True)  # noqa: SLF001
+        archive._blob_path(sha).unlink(missing_ok=True)
     for folder in sorted({p.parent for p in stale}, reverse=True):
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
@@ -377,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = card_responses(args.shared) + page_responses(args.fixtures)
     written = 0
     for response in wanted:
-        existed = archive._meta_path(response).exists()  # noqa: SLF001
+        existed = archive._meta_path(response).exists()
         archive.put(response)
         written += not existed
         state = "unchanged" if existed else "written"

@@ -227,6 +227,9 @@ def _load_front_matter(text: str, source: str, issues: list[ParseIssue]) -> dict
     except yaml.YAMLError as exc:
         issues.append(ParseIssue(source, "front matter", f"front matter is not YAML: {exc}"))
         return None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        issues.append(ParseIssue(source, "front matter", "front matter nested too deeply"))
+        return None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -645,7 +648,7 @@ def _names_this_model(label: str, card: _Card, repo_tokens: list[str]) -> bool:
     the repository name.
     """
     label_tokens = _tokens(label)
-    if label_tokens == [t for t in repo_tokens]:
+    if label_tokens == repo_tokens:
         return True
     if not card.title:
         return False
