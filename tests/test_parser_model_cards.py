@@ -247,7 +247,7 @@ BODY = "# Tiny\n\n- **Context Window:** A 32k context window.\n"
         ("a: &x [1, 2]\nb: *x\n", "aliases"),  # an alias could expand without bound
         ("license: [unclosed\n", "not YAML"),
         ("license: apache-2.0\nextra: '" + "x" * 300_000 + "'\n", "refused"),  # over 256 KB
-        ("a: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested too deeply"),
+        ("a: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested 50000 deep"),  # fast refusal
     ],
 )
 def test_untrusted_front_matter_is_refused_but_body_still_read(front, reason):

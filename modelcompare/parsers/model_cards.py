@@ -5,10 +5,11 @@ base model, release date, context length, modalities, benchmark scores - but it 
 people, in Markdown with a YAML header. So the parser reads only what the card *states* in a
 form that cannot be misread, and leaves the rest unknown:
 
-- The YAML front matter (Hugging Face cards) is read with ``yaml.safe_load`` only, after three
-  guards: front matter over ``MAX_FRONT_MATTER_BYTES`` is refused, YAML that uses aliases is
-  refused (an alias bomb fits in a few lines), and YAML that is not a mapping is refused. Each
-  refusal is a ParseIssue; the body is still read.
+- The YAML front matter (Hugging Face cards) is read with ``yaml.safe_load`` only, after these
+  guards: front matter over ``MAX_FRONT_MATTER_BYTES`` is refused, and so is YAML nested deeper
+  than ``MAX_FLOW_DEPTH`` (PyYAML is slow and recursive on deep nesting), YAML that uses
+  aliases (an alias bomb fits in a few lines) and YAML that is not a mapping. Each refusal is
+  a ParseIssue; the body is still read.
 - The body is rendered to HTML with markdown-it (CommonMark plus tables; the HTML tables Meta
   writes pass through as they are) and its tables are read with BeautifulSoup *by header text*:
   a "Params" / "Context length" / "Knowledge cutoff" table describes models, a table with a
@@ -88,6 +89,7 @@ from modelcompare.parsers import _html
 
 MAX_FRONT_MATTER_BYTES = 256 * 1024  # HF's own limit is far lower; anything bigger is not a card
 MAX_CARD_BYTES = 5_000_000
+MAX_FLOW_DEPTH = 64  # real front matter nests two or three levels
 
 _HF_URL = re.compile(r"^/([^/]+/[^/]+)/(?:raw|resolve)/[^/]+/README\.md$")
 _MONTHS = {
@@ -219,6 +221,11 @@ def _load_front_matter(text: str, source: str, issues: list[ParseIssue]) -> dict
                        f"{MAX_FRONT_MATTER_BYTES})")
         )  # fmt: skip
         return None
+    depth = _flow_depth(text)
+    if depth > MAX_FLOW_DEPTH:
+        # PyYAML's scanner slows down quadratically with [[[...]]] nesting, so refuse first.
+        issues.append(ParseIssue(source, "front matter", f"front matter nested {depth} deep"))
+        return None
     try:
         if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)):
             issues.append(ParseIssue(source, "front matter", "YAML aliases refused"))
@@ -239,6 +246,18 @@ def _load_front_matter(text: str, source: str, issues: list[ParseIssue]) -> dict
         )  # fmt: skip
         return None
     return data
+
+
+def _flow_depth(text: str) -> int:
+    """An upper bound of the ``[``/``{`` nesting of a YAML text (brackets in strings count)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}" and depth:
+            depth -= 1
+    return deepest
 
 
 def _tuning(headings: list[str]) -> str | None:
