@@ -204,7 +204,9 @@ class Archive:
         try:
             body = gzip.decompress(blob.read_bytes())
         except FileNotFoundError as exc:
-            raise ArchiveError(f"blob missing for {response.source} {response.url}: {blob}") from exc
+            raise ArchiveError(
+                f"blob missing for {response.source} {response.url}: {blob}"
+            ) from exc
         if hashlib.sha256(body).hexdigest() != response.sha256:
             raise ArchiveError(f"blob does not match its hash: {blob}")
         return dataclasses.replace(response, body=body)

@@ -72,7 +72,9 @@ BENCHMARK = "benchmark"
 OUTPUT_SPEED = "output_speed"  # unit "tokens_per_second"
 TIME_TO_FIRST_TOKEN = "time_to_first_token"  # unit "seconds"
 
-TIER_WHOLE_REQUEST = "whole_request"  # the whole request is repriced once input passes the threshold
+TIER_WHOLE_REQUEST = (
+    "whole_request"  # the whole request is repriced once input passes the threshold
+)
 TIER_EXCESS = "excess"  # only the tokens above the threshold are charged the tier price
 
 

@@ -32,6 +32,7 @@ class Registry:
     not_models: list[tuple[str, str]]  # raw id, reason
     providers: list[tuple[str, str, str, str]]  # spelling, provider, name, kind
     licenses: list[tuple[str, str, bool]]  # license id, name, open_weights
+    license_spellings: list[tuple[str, str]]  # spelling (lower case), license id
 
 
 def _load_yaml(path: Path) -> dict:
@@ -69,7 +70,9 @@ def load(directory: Path = REGISTRY_DIR) -> Registry:
     for entry in models_doc.get("moving_aliases", []):
         for version in entry["versions"]:
             if version["model"] not in ids:
-                raise RegistryError(f"moving alias {entry['alias']!r} names unknown model {version['model']!r}")
+                raise RegistryError(
+                    f"moving alias {entry['alias']!r} names unknown model {version['model']!r}"
+                )
             moving.append((str(entry["alias"]), version["from"], version["model"]))
     not_models = [(e["id"], e["reason"]) for e in models_doc.get("not_models", [])]
 
@@ -81,7 +84,18 @@ def load(directory: Path = REGISTRY_DIR) -> Registry:
         (lid, e["name"], bool(e["open_weights"]))
         for lid, e in _load_yaml(directory / "licenses.yaml")["licenses"].items()
     ]
-    return Registry(models, aliases, moving, not_models, providers, licenses)
+    spellings = {}
+    for lid, entry in _load_yaml(directory / "licenses.yaml")["licenses"].items():
+        for spelling in {lid, *entry.get("spellings", [])}:
+            key = str(spelling).strip().lower()
+            if spellings.get(key, lid) != lid:
+                raise RegistryError(
+                    f"licenses.yaml: {spelling!r} names both {spellings[key]} and {lid}"
+                )
+            spellings[key] = lid
+    return Registry(
+        models, aliases, moving, not_models, providers, licenses, sorted(spellings.items())
+    )
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
@@ -104,7 +118,9 @@ def write_tables(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
         "create or replace table core.registry_moving_aliases (alias varchar, valid_from date, model_id varchar)"
     )
     if registry.moving:
-        con.executemany("insert into core.registry_moving_aliases values (?, ?, ?)", registry.moving)
+        con.executemany(
+            "insert into core.registry_moving_aliases values (?, ?, ?)", registry.moving
+        )
     con.execute("create or replace table core.registry_not_models (raw_id varchar, reason varchar)")
     if registry.not_models:
         con.executemany("insert into core.registry_not_models values (?, ?)", registry.not_models)
@@ -118,3 +134,10 @@ def write_tables(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
         " name varchar, open_weights boolean)"
     )
     con.executemany("insert into core.registry_licenses values (?, ?, ?)", registry.licenses)
+    con.execute(
+        "create or replace table core.registry_license_spellings (spelling varchar primary key,"
+        " license_id varchar)"
+    )
+    con.executemany(
+        "insert into core.registry_license_spellings values (?, ?)", registry.license_spellings
+    )

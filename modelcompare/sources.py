@@ -139,9 +139,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="meta_cards",
         title="Meta's model cards on GitHub",
-        urls=tuple(
-            f"{_GH_RAW}/meta-llama/llama-models/main/models/{path}" for path in META_CARDS
-        ),
+        urls=tuple(f"{_GH_RAW}/meta-llama/llama-models/main/models/{path}" for path in META_CARDS),
         parser="modelcompare.parsers.model_cards:parse_meta_card",
         kind="markdown",
         refresh="weekly",

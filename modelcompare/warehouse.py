@@ -145,7 +145,11 @@ def replace_slice(
                     count += 1
         con.execute("begin transaction")
         try:
-            run_sql(con, "delete_observations_for_fetch.sql", {"source": source, "fetch_date": fetch_date})
+            run_sql(
+                con,
+                "delete_observations_for_fetch.sql",
+                {"source": source, "fetch_date": fetch_date},
+            )
             if count:
                 con.execute(
                     "insert into raw.observations by name "
@@ -165,7 +169,14 @@ def replace_slice(
                     con.executemany(
                         "insert into raw.parse_issues values (?, ?, ?, ?, ?, ?)",
                         [
-                            [i.source, fetch_date, response.response_id, i.raw_id, i.locator, i.reason]
+                            [
+                                i.source,
+                                fetch_date,
+                                response.response_id,
+                                i.raw_id,
+                                i.locator,
+                                i.reason,
+                            ]
                             for i in issues
                         ],
                     )

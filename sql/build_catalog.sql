@@ -16,9 +16,14 @@ seen as (
 ),
 
 names as (
-    select model_id, mode(value) as observed_name
-    from core.typed_observations
-    where attribute = 'name' and value is not null
+    -- The name most sources use; ties go to the alphabetically first, so it is stable.
+    select model_id, arg_max(value, (num_uses, value)) as observed_name
+    from (
+        select model_id, value, count(*) as num_uses
+        from core.typed_observations
+        where attribute = 'name' and value is not null
+        group by all
+    )
     group by all
 ),
 
@@ -128,7 +133,7 @@ series as (
         source,
         fetch_date,
         min(fetched_at) as fetched_at,
-        any_value(num_value) as num_value
+        min(num_value) as num_value  -- two rows of one source for one offering on one date: the lower, so it is stable
     from core.typed_observations
     where subject = 'offering' and std_unit = 'usd_per_million_tokens' and flag is null
         and valid_from is null and valid_to is null
@@ -154,7 +159,7 @@ runs as (
 collapsed as (
     select
         offering_id, model_id, provider_id, attribute, tier_min_tokens, source, run_id,
-        any_value(num_value) as num_value,
+        min(num_value) as num_value,
         min(fetch_date) as valid_from,
         max(fetch_date) as last_seen,
         min(fetched_at) as first_fetched_at
@@ -182,7 +187,7 @@ stated as (
     select
         offering_id, model_id, provider_id, attribute, tier_key as tier_min_tokens, source,
         null::bigint as run_id,
-        any_value(num_value) as num_value,
+        min(num_value) as num_value,
         valid_from,
         max(fetch_date) as last_seen,
         min(fetched_at) as first_fetched_at,

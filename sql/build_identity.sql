@@ -67,7 +67,8 @@ resolved as (
     from core.raw_ids as r
     left join core.registry_not_models as nm on lower(nm.raw_id) = lower(r.raw_id)
     left join core.alias_keys as a on a.model_key = r.model_key
-    left join moving as mv using (source, raw_id, fetch_date)
+    left join moving as mv
+        on mv.source = r.source and mv.raw_id = r.raw_id and mv.fetch_date = r.fetch_date
     left join core.key_support as ks on ks.model_key = r.model_key
 ),
 

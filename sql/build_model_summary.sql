@@ -57,10 +57,37 @@ cheapest as (
     group by all
 ),
 
+provider_index as (
+    select provider_id, (dense_rank() over (order by provider_id)) - 1 as idx
+    from (select distinct provider_id from core.offerings where listed_now)
+),
+
 providers as (
-    select model_id, list(distinct provider_id order by provider_id) as providers
-    from core.offerings
-    where listed_now
+    -- The providers as a list (for documents) and as a bitstring over all providers (so a pair's
+    -- shared providers are one AND and a bit count, not a list intersection per pair).
+    select
+        o.model_id,
+        list(distinct o.provider_id order by o.provider_id) as providers,
+        -- 1,024 provider slots; the error below fires long before a silent overflow could.
+        bitstring_agg(distinct case when i.idx < 1024 then i.idx else error('more than 1024 providers: widen provider_bits') end, 0, 1023) as provider_bits
+    from core.offerings as o
+    inner join provider_index as i using (provider_id)
+    where o.listed_now
+    group by all
+),
+
+benchmark_index as (
+    select qualifier, (dense_rank() over (order by qualifier)) - 1 as idx
+    from (select distinct qualifier from core.facts where scope = 'model' and attribute = 'benchmark')
+),
+
+benchmark_bits as (
+    select
+        f.subject_id as model_id,
+        bitstring_agg(distinct case when b.idx < 2048 then b.idx else error('more than 2048 benchmarks: widen benchmark_bits') end, 0, 2047) as benchmark_bits
+    from core.facts as f
+    inner join benchmark_index as b using (qualifier)
+    where f.scope = 'model' and f.attribute = 'benchmark'
     group by all
 ),
 
@@ -91,14 +118,18 @@ model_facts as (
 ),
 
 max_output as (
+    -- The most any provider lets one response run, leaving out limits equal to the context
+    -- window (real serving limits rarely allow that; see C06): for people, "up to N tokens out".
     select model_id, max(num_value)::bigint as max_output_tokens
     from core.facts
-    where scope = 'offering' and attribute = 'max_output_tokens'
+    where scope = 'offering' and attribute = 'max_output_tokens' and not output_equals_context
     group by all
 ),
 
 final as (
     select
+        -- A dense integer key: pair facts are keyed by it (cheap to join, compare and store).
+        (row_number() over (order by m.model_id))::integer as model_key,
         m.model_id,
         m.name,
         m.creator,
@@ -116,6 +147,23 @@ final as (
         f.release_date,
         coalesce(f.benchmarks, []) as benchmarks,
         coalesce(p.providers, []) as providers,
+        p.provider_bits,
+        bb.benchmark_bits,
+        -- Capabilities as bits (1 vision, 2 reasoning, 4 tool calling, 8 structured output):
+        -- caps_known says which bits are known at all, caps_true which are known to be true.
+        (case when f.vision is not null then 1 else 0 end
+            + case when f.reasoning is not null then 2 else 0 end
+            + case when f.tool_calling is not null then 4 else 0 end
+            + case when f.structured_output is not null then 8 else 0 end)::utinyint as caps_known,
+        (case when f.vision = 'true' then 1 else 0 end
+            + case when f.reasoning = 'true' then 2 else 0 end
+            + case when f.tool_calling = 'true' then 4 else 0 end
+            + case when f.structured_output = 'true' then 8 else 0 end)::utinyint as caps_true,
+        c.cheapest_input.price::decimal(18, 9) as input_price,
+        c.cheapest_output.price::decimal(18, 9) as output_price,
+        c.cheapest_blended.price::decimal(18, 9) as blended_price,
+        c.cheapest_input.provider_id as input_provider,
+        c.cheapest_output.provider_id as output_provider,
         c.cheapest_input,
         c.cheapest_output,
         c.cheapest_blended,
@@ -126,6 +174,7 @@ final as (
     left join model_facts as f using (model_id)
     left join max_output as mo using (model_id)
     left join providers as p using (model_id)
+    left join benchmark_bits as bb using (model_id)
     left join cheapest as c using (model_id)
     left join free_offers as fo using (model_id)
     left join core.registry_licenses as l on l.license_id = f.license

@@ -48,7 +48,7 @@ typed as (
                     when try_cast(value as date) is not null then value
                     when regexp_matches(value, '^\d{4}-(0[1-9]|1[0-2])$') then value
                 end
-            when attribute = 'license' then lower(trim(value))
+            when attribute = 'license' then coalesce(ls.license_id, lower(trim(value)))
             else value
         end as text_value,
         case
@@ -60,6 +60,8 @@ typed as (
             else unit
         end as std_unit
     from resolved
+    left join core.registry_license_spellings as ls
+        on resolved.attribute = 'license' and ls.spelling = lower(trim(resolved.value))
 ),
 
 -- Limits and prices stated side by side in one record, for the cross-field checks.

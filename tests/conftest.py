@@ -18,7 +18,9 @@ def replay_archive() -> Archive:
     return Archive(REPLAY_DIR)
 
 
-def load_recorded(source: str, url_part: str = "", fetch_date: str | None = None) -> ArchivedResponse:
+def load_recorded(
+    source: str, url_part: str = "", fetch_date: str | None = None
+) -> ArchivedResponse:
     """The newest bundled response of ``source`` whose URL contains ``url_part`` (with body)."""
     archive = Archive(REPLAY_DIR)
     dates = [fetch_date] if fetch_date else list(reversed(archive.fetch_dates(source)))

@@ -1,86 +1,7 @@
 -- Facts: one published value per (offering or model, attribute, qualifier, tier), chosen from
--- the current observations (each source's last good fetch, still valid on $as_of) by written
--- precedence, with every observation behind it, verified_at (the newest fetch that confirmed
--- the value) and a conflict flag when an unflagged observation disagrees beyond tolerance.
-
-create or replace table core.current_observations as
-select t.*
-from core.typed_observations as t
-inner join core.source_status as s
-    on s.source = t.source and t.fetch_date = s.last_good_fetch_date
-where (t.valid_to is null or t.valid_to > cast($as_of as date))
-    and (t.valid_from is null or t.valid_from <= cast($as_of as date));
-
--- Prices far from every other provider's price for the same model are kept out too: a unit
--- slip (per-token read as per-million) lands 10^6 away; real spreads stay within 100x.
-create or replace table core.price_outliers as
-with
-paid as (
-    select model_id, attribute, tier_key, offering_id, num_value
-    from core.current_observations
-    where subject = 'offering' and std_unit = 'usd_per_million_tokens' and flag is null
-        and num_value > 0 and attribute in ('price_input', 'price_output')
-),
-
-medians as (
-    select model_id, attribute, tier_key, median(num_value) as median_value,
-        count(distinct offering_id) as num_offerings
-    from paid
-    group by all
-),
-
-final as (
-    select p.model_id, p.attribute, p.tier_key, p.offering_id, p.num_value, m.median_value
-    from paid as p
-    inner join medians as m using (model_id, attribute, tier_key)
-    where m.num_offerings >= 3
-        and (p.num_value > m.median_value * 100 or p.num_value < m.median_value / 100)
-)
-
-select * from final;
-
-create or replace table core.fact_candidates as
-with
-offering_level as (
-    select
-        'offering' as scope,
-        c.offering_id as subject_id,
-        c.*,
-        offering_source_rank(c.source, c.provider_id) as rank
-    from core.current_observations as c
-    where c.subject = 'offering'
-),
-
-model_level as (
-    select
-        'model' as scope,
-        c.model_id as subject_id,
-        c.*,
-        model_source_rank(c.source, c.subject) as rank
-    from core.current_observations as c
-    where c.subject = 'model'
-        or c.attribute in ('context_window', 'vision', 'reasoning', 'tool_calling',
-            'structured_output', 'open_weights', 'license', 'knowledge_cutoff')
-),
-
-unioned as (
-    select * from offering_level
-    union all by name
-    select * from model_level
-),
-
-final as (
-    select
-        u.*,
-        coalesce(u.flag, case when o.offering_id is not null then 'outlier_vs_providers' end)
-            as reject_reason
-    from unioned as u
-    left join core.price_outliers as o
-        on o.offering_id = u.offering_id and o.attribute = u.attribute
-        and o.tier_key = u.tier_key and u.scope = 'offering'
-)
-
-select * from final;
+-- core.fact_candidates by written precedence, with every observation behind it, verified_at
+-- (the newest fetch that confirmed the value) and a conflict flag when an unflagged
+-- observation disagrees beyond tolerance. Run twice: see sql/reject_inconsistent_candidates.sql.
 
 create or replace table core.facts as
 with
@@ -231,7 +152,7 @@ ctx as (
 ),
 
 limits as (
-    select model_id, offering_id, source, raw_id, provider_id, fetched_at,
+    select model_id, offering_id, source, response_id, raw_id, provider_id, fetched_at,
         max(num_value) filter (where attribute = 'max_input_tokens') as max_input,
         max(num_value) filter (where attribute = 'max_output_tokens') as max_output,
         max(num_value) filter (where attribute = 'context_window') as offering_context
@@ -259,6 +180,7 @@ select
     any_value(chosen_source) as chosen_source,
     list(struct_pack(source := source, raw_id := raw_id, provider_id := provider_id,
         value := 'max input ' || max_input::bigint || coalesce(', max output ' || max_output::bigint, ''),
-        fetched_at := fetched_at, agrees := false) order by source, raw_id) as sides
+        fetched_at := fetched_at, agrees := false, response_id := response_id)
+        order by source, raw_id) as sides
 from short
 group by all;
