@@ -134,7 +134,8 @@ select
     f.chosen_source,
     list(struct_pack(source := s.source, raw_id := s.raw_id, provider_id := s.provider_id,
         value := coalesce(s.num_value::varchar, s.text_value), fetched_at := s.fetched_at,
-        agrees := s.agrees) order by s.agrees desc, s.source) as sides
+        agrees := s.agrees, response_id := s.response_id)
+        order by s.agrees desc, s.source, s.raw_id, s.provider_id, s.response_id) as sides
 from core.facts as f
 inner join core.fact_sources as s using (scope, subject_id, attribute, qualifier, tier_min_tokens)
 where f.has_conflict and s.reject_reason is null
