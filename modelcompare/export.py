@@ -151,7 +151,8 @@ def read_catalog(con: duckdb.DuckDBPyConnection, as_of: dt.date, blend: dict) ->
     history = defaultdict(list)
     for row in _rows(
         con,
-        "select * from core.price_history order by offering_id, attribute, tier_min_tokens, source, valid_from",
+        "select * from core.price_history order by offering_id, attribute, tier_min_tokens, source,"
+        " valid_from, basis, valid_to, num_value",
     ):
         history[row["offering_id"]].append(row)
     profile_costs = defaultdict(list)
@@ -190,8 +191,9 @@ def _limit_conflicts(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     out = defaultdict(list)
     for row in _rows(
         con,
-        "select model_id, unnest(sides, recursive := true) from core.conflicts"
-        " where qualifier = 'offering limits below context' order by model_id",
+        "select * from (select model_id, unnest(sides, recursive := true) from core.conflicts"
+        " where qualifier = 'offering limits below context')"
+        " order by model_id, source, raw_id, provider_id, response_id, value",
     ):
         out[row["model_id"]].append(row)
     return out

@@ -182,6 +182,6 @@ select
     list(struct_pack(source := source, raw_id := raw_id, provider_id := provider_id,
         value := 'max input ' || max_input::bigint || coalesce(', max output ' || max_output::bigint, ''),
         fetched_at := fetched_at, agrees := false, response_id := response_id)
-        order by source, raw_id) as sides
+        order by source, raw_id, provider_id, offering_id, response_id) as sides
 from short
 group by all;
