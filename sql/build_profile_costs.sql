@@ -76,7 +76,7 @@ final as (
         c.tier_min_tokens,
         c.tier_rule,
         c.verified_at,
-        (case
+        ((case
             when c.tier_min_tokens > 0 and c.tier_rule = 'excess' then
                 (c.tier_min_tokens * c.input_base
                     + (c.input_tokens_per_request - c.tier_min_tokens) * c.input_tier)
@@ -85,15 +85,17 @@ final as (
         end
             + c.cached_in * coalesce(c.cache_read_price, c.input_tier)
             + c.output_tokens_per_request * c.output_price
-        ) / 1000000 as cost_per_request_usd
+        -- Times 10^-6 rather than divided by 10^6: DuckDB divides decimals into doubles, and
+        -- money stays exact.
+        ) * 0.000001)::decimal(38, 12) as cost_per_request_usd
     from costed as c
     inner join paid as p using (offering_id)
 )
 
 select
     *,
-    cost_per_request_usd * (select requests_per_month from compare.traffic_profiles as t
-        where t.profile_id = final.profile_id) as cost_per_month_usd
+    (cost_per_request_usd * (select requests_per_month from compare.traffic_profiles as t
+        where t.profile_id = final.profile_id))::decimal(38, 12) as cost_per_month_usd
 from final;
 
 create or replace table compare.model_profile_costs as
