@@ -78,9 +78,7 @@ def identity(
     model or reported in core.unmatched_ids; the curated registry loaded alongside."""
     with warehouse.connect() as con:
         con.execute("begin transaction")
-        registry.write_tables(con, registry.load())
-        warehouse_run(con, "create_macros.sql")
-        warehouse_run(con, "build_identity.sql")
+        build_identity(con)
         con.execute("commit")
         num_ids = count(con, "select count(distinct (source, raw_id)) from core.id_resolution")
         unmatched = count(con, "select count(*) from core.unmatched_ids")
@@ -110,12 +108,25 @@ def warehouse_run(con, name: str, params: dict | None = None) -> None:
     warehouse.run_sql(con, name, params)
 
 
+def build_identity(con) -> None:
+    """The curated registry, then every raw id resolved (sql/build_identity.sql)."""
+    registry.write_tables(con, registry.load())
+    warehouse_run(con, "create_macros.sql")
+    warehouse_run(con, "build_identity.sql")
+
+
 def build_facts(con, as_of: dt.date) -> None:
-    """Candidates, a first choice, rejection of candidates that contradict it, a final choice."""
+    """Typed observations, source status, facts (chosen twice: candidates that contradict the
+    first choice are rejected before the second) and the catalog, judged at ``as_of``."""
+    write_source_specs(con)
+    warehouse_run(con, "create_macros.sql")
+    warehouse_run(con, "build_typed_observations.sql")
+    warehouse_run(con, "build_source_status.sql", {"as_of": as_of})
     warehouse_run(con, "build_fact_candidates.sql", {"as_of": as_of})
     warehouse_run(con, "choose_facts.sql")
     warehouse_run(con, "reject_inconsistent_candidates.sql")
     warehouse_run(con, "choose_facts.sql")
+    warehouse_run(con, "build_catalog.sql")
 
 
 @dg.asset(
@@ -138,12 +149,7 @@ def facts(
     with warehouse.connect() as con:
         as_of = resolve_as_of(con, release, http)
         con.execute("begin transaction")
-        write_source_specs(con)
-        warehouse_run(con, "create_macros.sql")
-        warehouse_run(con, "build_typed_observations.sql")
-        warehouse_run(con, "build_source_status.sql", {"as_of": as_of})
         build_facts(con, as_of)
-        warehouse_run(con, "build_catalog.sql")
         con.execute("commit")
         figures = {
             "num_facts": count(con, "select count(*) from core.facts"),

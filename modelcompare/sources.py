@@ -122,6 +122,16 @@ SOURCES: tuple[SourceSpec, ...] = (
         kind="yaml",
     ),
     SourceSpec(
+        name="genai_prices_legacy",
+        title="pydantic genai-prices legacy data.json (frozen upstream; cross-check only)",
+        urls=(f"{_GH_RAW}/pydantic/genai-prices/main/prices/data.json",),
+        parser="modelcompare.parsers.genai_prices_legacy:parse_data_json",
+        kind="json",
+        refresh="weekly",
+        min_records=100,
+        notes="Frozen upstream; lower precedence than the maintained YAMLs.",
+    ),
+    SourceSpec(
         name="llm_prices",
         title="simonw/llm-prices dated price histories",
         urls=tuple(f"{_GH_RAW}/simonw/llm-prices/main/data/{v}.json" for v in LLM_PRICES_VENDORS),

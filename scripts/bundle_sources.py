@@ -54,6 +54,7 @@ BUNDLED_SOURCES = (
     "models_dev",
     "litellm",
     "genai_prices",
+    "genai_prices_legacy",
     "llm_prices",
     "aa_benchmarks",
 )
@@ -355,6 +356,22 @@ def genai_prices(shared: Path) -> Iterator[ArchivedResponse]:
         )
 
 
+def genai_prices_legacy(shared: Path) -> Iterator[ArchivedResponse]:
+    raw = load_exact((shared / "sources/genai-prices/data.json").read_bytes())
+    note = (
+        "Copy of prices/data.json from github pydantic/genai-prices, commit "
+        "47df840a5ab10bbcffb8e5ac01b9899032245d1b (2026-08-21); a legacy file frozen upstream, kept "
+        "as a cross-check. 'description' fields removed; every other key and number kept as written."
+    )
+    yield response(
+        "genai_prices_legacy",
+        url_of("genai_prices_legacy"),
+        json_body(raw),
+        day("2026-08-21"),
+        note,
+    )
+
+
 def llm_prices(shared: Path) -> Iterator[ArchivedResponse]:
     for vendor in sources.LLM_PRICES_VENDORS:
         body = (shared / f"sources/llm-prices/{vendor}.json").read_bytes()
@@ -384,6 +401,7 @@ BUILDERS = (
     models_dev,
     litellm,
     genai_prices,
+    genai_prices_legacy,
     llm_prices,
     aa_benchmarks,
 )

@@ -3,12 +3,44 @@
 -- sql/choose_facts.sql picks one value from them.
 
 create or replace table core.current_observations as
-select t.*
-from core.typed_observations as t
-inner join core.source_status as s
-    on s.source = t.source and t.fetch_date = s.last_good_fetch_date
-where (t.valid_to is null or t.valid_to > cast($as_of as date))
-    and (t.valid_from is null or t.valid_from <= cast($as_of as date));
+with
+latest as (
+    select t.*
+    from core.typed_observations as t
+    inner join core.source_status as s
+        on s.source = t.source and t.fetch_date = s.last_good_fetch_date
+    where (t.valid_to is null or t.valid_to > cast($as_of as date))
+        and (t.valid_from is null or t.valid_from <= cast($as_of as date))
+),
+
+-- Where the latest fetch only restated an undated value against the source's own dated
+-- history, the newest dated row covering $as_of (from an earlier fetch) stays current.
+kept_history as (
+    select d.*
+    from core.typed_observations as d
+    where d.flag is null and d.valid_from is not null
+        and d.valid_from <= cast($as_of as date)
+        and (d.valid_to is null or d.valid_to > cast($as_of as date))
+        and exists (
+            select 1 from latest as l
+            where l.flag = 'undated_restatement_contradicts_history'
+                and l.source = d.source and l.subject = d.subject and l.attribute = d.attribute
+                and l.offering_id is not distinct from d.offering_id and l.model_id = d.model_id
+                and l.tier_key = d.tier_key and l.qualifier_key = d.qualifier_key
+        )
+    qualify row_number() over (
+        partition by d.source, d.subject, d.offering_id, d.model_id, d.attribute, d.tier_key, d.qualifier_key
+        order by d.fetch_date desc, d.obs_id
+    ) = 1
+),
+
+final as (
+    select * from latest
+    union all by name
+    select * from kept_history
+)
+
+select * from final;
 
 -- Prices far from every other provider's price for the same model are kept out too: a unit
 -- slip (per-token read as per-million) lands 10^6 away; real spreads stay within 100x.
@@ -80,4 +112,3 @@ final as (
 )
 
 select * from final;
-

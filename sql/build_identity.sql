@@ -52,6 +52,17 @@ moving as (
     group by all
 ),
 
+-- Not models: the curated list, and every id a source itself marks as a router (OpenRouter's
+-- pricing of -1 for dynamic routing is parsed as mode = 'router').
+not_models as (
+    select distinct lower(raw_id) as source_raw_id, null as source, reason
+    from core.registry_not_models
+    union all
+    select distinct lower(raw_id), source, 'router (the source prices it dynamically)'
+    from raw.observations
+    where attribute = 'mode' and value = 'router'
+),
+
 resolved as (
     select
         r.source,
@@ -65,7 +76,8 @@ resolved as (
         mv.model_id as moving_model_id,
         coalesce(ks.makes_model, false) as makes_model
     from core.raw_ids as r
-    left join core.registry_not_models as nm on lower(nm.raw_id) = lower(r.raw_id)
+    left join not_models as nm on nm.source_raw_id = lower(r.raw_id)
+        and (nm.source is null or nm.source = r.source)
     left join core.alias_keys as a on a.model_key = r.model_key
     left join moving as mv
         on mv.source = r.source and mv.raw_id = r.raw_id and mv.fetch_date = r.fetch_date

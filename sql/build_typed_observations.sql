@@ -114,3 +114,54 @@ final as (
 )
 
 select * from final;
+
+-- A source that dates its prices (valid_from) and later restates an undated value that
+-- contradicts the dated row covering that date has lost its history, not changed its price
+-- (C09: a data migration put back a superseded price). The undated row is flagged, so it never
+-- becomes a fact or a history row; the dated history stays.
+update core.typed_observations as u
+set flag = 'undated_restatement_contradicts_history'
+from core.typed_observations as d
+where u.flag is null
+    and u.valid_from is null and u.valid_to is null
+    and d.flag is null and d.valid_from is not null
+    and d.source = u.source and d.fetch_date < u.fetch_date
+    and d.subject = u.subject and d.attribute = u.attribute
+    and d.offering_id is not distinct from u.offering_id
+    and d.model_id = u.model_id
+    and d.tier_key = u.tier_key and d.qualifier_key = u.qualifier_key
+    and d.valid_from <= u.fetch_date and (d.valid_to is null or d.valid_to > u.fetch_date)
+    and not values_agree(u.attribute, u.num_value, u.text_value, d.num_value, d.text_value);
+
+-- A cached-input price whose share of the input price matches none of the shares the same
+-- source dated for the same offering is suspect even when its own number looks fine.
+update core.typed_observations as c
+set flag = 'cache_ratio_unlike_dated_history'
+from core.typed_observations as i
+where c.flag is null
+    and c.attribute = 'price_cache_read' and c.valid_from is null
+    and i.response_id = c.response_id and i.offering_id = c.offering_id
+    and i.attribute = 'price_input' and i.valid_from is null and i.tier_key = c.tier_key
+    and i.num_value > 0
+    and exists (
+        select 1
+        from core.typed_observations as dc
+        inner join core.typed_observations as di
+            on di.response_id = dc.response_id and di.offering_id = dc.offering_id
+            and di.attribute = 'price_input' and di.valid_from = dc.valid_from
+            and di.tier_key = dc.tier_key and di.num_value > 0
+        where dc.source = c.source and dc.offering_id = c.offering_id
+            and dc.attribute = 'price_cache_read' and dc.valid_from is not null
+    )
+    and not exists (
+        select 1
+        from core.typed_observations as dc
+        inner join core.typed_observations as di
+            on di.response_id = dc.response_id and di.offering_id = dc.offering_id
+            and di.attribute = 'price_input' and di.valid_from = dc.valid_from
+            and di.tier_key = dc.tier_key and di.num_value > 0
+        where dc.source = c.source and dc.offering_id = c.offering_id
+            and dc.attribute = 'price_cache_read' and dc.valid_from is not null
+            and abs(dc.num_value / di.num_value - c.num_value / i.num_value)
+                <= 0.2 * (dc.num_value / di.num_value)
+    );

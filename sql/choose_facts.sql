@@ -185,3 +185,13 @@ select
         order by source, raw_id, provider_id, offering_id, response_id) as sides
 from short
 group by all;
+
+-- Every observation kept out of the facts, with what the source said and why: the reviewers'
+-- list, and what the plausibility check names.
+create or replace table core.rejected_observations as
+select
+    scope, subject_id, model_id, offering_id, provider_id, source, raw_id, attribute,
+    tier_key as tier_min_tokens, value as raw_value, unit as raw_unit, num_value, reject_reason,
+    fetched_at, response_id
+from core.fact_candidates
+where reject_reason is not null;

@@ -41,12 +41,12 @@ create or replace macro usd_per_mtok(value, unit) as (
     end::decimal(38, 12)
 );
 
--- A token count as an integer: "131072", "128_000", "128k" / "128K" (k = 1,000, as the cards
+-- A token count as an integer: "131072", "128_000", "2000000.0", "128k" / "128K" (k = 1,000, as the cards
 -- that write it mean it), "1M". Null when the text is not a count.
 create or replace macro parse_tokens(value) as (
     case
-        when regexp_matches(trim(value), '^\d[\d_,]*$')
-            then try_cast(regexp_replace(trim(value), '[_,]', '', 'g') as bigint)
+        when regexp_matches(trim(value), '^\d[\d_,]*(\.0+)?$')
+            then try_cast(regexp_replace(regexp_replace(trim(value), '\.0+$', ''), '[_,]', '', 'g') as bigint)
         when regexp_matches(lower(trim(value)), '^\d+(\.\d+)?\s*k$')
             then (try_cast(regexp_extract(trim(value), '^[\d.]+') as decimal(18, 3)) * 1000)::bigint
         when regexp_matches(lower(trim(value)), '^\d+(\.\d+)?\s*m$')
