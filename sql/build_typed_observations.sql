@@ -135,6 +135,15 @@ where u.flag is null
 
 -- A cached-input price whose share of the input price matches none of the shares the same
 -- source dated for the same offering is suspect even when its own number looks fine.
+create or replace temp table dated_cache_ratios as
+select dc.source, dc.offering_id, dc.num_value / di.num_value as ratio
+from core.typed_observations as dc
+inner join core.typed_observations as di
+    on di.response_id = dc.response_id and di.offering_id = dc.offering_id
+    and di.attribute = 'price_input' and di.valid_from = dc.valid_from
+    and di.tier_key = dc.tier_key and di.num_value > 0
+where dc.attribute = 'price_cache_read' and dc.valid_from is not null;
+
 update core.typed_observations as c
 set flag = 'cache_ratio_unlike_dated_history'
 from core.typed_observations as i
@@ -144,24 +153,11 @@ where c.flag is null
     and i.attribute = 'price_input' and i.valid_from is null and i.tier_key = c.tier_key
     and i.num_value > 0
     and exists (
-        select 1
-        from core.typed_observations as dc
-        inner join core.typed_observations as di
-            on di.response_id = dc.response_id and di.offering_id = dc.offering_id
-            and di.attribute = 'price_input' and di.valid_from = dc.valid_from
-            and di.tier_key = dc.tier_key and di.num_value > 0
-        where dc.source = c.source and dc.offering_id = c.offering_id
-            and dc.attribute = 'price_cache_read' and dc.valid_from is not null
+        select 1 from dated_cache_ratios as d
+        where d.source = c.source and d.offering_id = c.offering_id
     )
     and not exists (
-        select 1
-        from core.typed_observations as dc
-        inner join core.typed_observations as di
-            on di.response_id = dc.response_id and di.offering_id = dc.offering_id
-            and di.attribute = 'price_input' and di.valid_from = dc.valid_from
-            and di.tier_key = dc.tier_key and di.num_value > 0
-        where dc.source = c.source and dc.offering_id = c.offering_id
-            and dc.attribute = 'price_cache_read' and dc.valid_from is not null
-            and abs(dc.num_value / di.num_value - c.num_value / i.num_value)
-                <= 0.2 * (dc.num_value / di.num_value)
+        select 1 from dated_cache_ratios as d
+        where d.source = c.source and d.offering_id = c.offering_id
+            and abs(d.ratio - c.num_value / i.num_value) <= 0.2 * d.ratio
     );
