@@ -29,3 +29,34 @@ def load_recorded(
             if url_part in response.url:
                 return archive.load(response)
     raise LookupError(f"no bundled response for {source!r} {url_part!r} {fetch_date!r}")
+
+
+@pytest.fixture(scope="session")
+def refreshed(tmp_path_factory) -> dict:
+    """The README's main command, ``scripts/refresh``, run once for the session in temp dirs.
+
+    Returns the paths of the warehouse, the export folder and the instance, and the output.
+    """
+    import os
+    import subprocess
+
+    root = tmp_path_factory.mktemp("refresh")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "MODELCOMPARE_DUCKDB": str(root / "warehouse.duckdb"),
+        "MODELCOMPARE_EXPORT_DIR": str(root / "exports"),
+    }
+    (root / "dagster_home").mkdir()
+    done = subprocess.run(
+        [str(REPO / "scripts" / "refresh")], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    return {
+        "root": root,
+        "env": env,
+        "db": root / "warehouse.duckdb",
+        "exports": root / "exports",
+        "v1": root / "exports" / "current" / "v1",
+        "stdout": done.stdout,
+    }
