@@ -55,12 +55,17 @@ moving as (
 -- Not models: the curated list, and every id a source itself marks as a router (OpenRouter's
 -- pricing of -1 for dynamic routing is parsed as mode = 'router').
 not_models as (
-    select distinct lower(raw_id) as source_raw_id, null as source, reason
-    from core.registry_not_models
-    union all
-    select distinct lower(raw_id), source, 'router (the source prices it dynamically)'
-    from raw.observations
-    where attribute = 'mode' and value = 'router'
+    -- One row per id: the curated reason wins over the source's own marking.
+    select source_raw_id, null as source, arg_min(reason, priority) as reason
+    from (
+        select lower(raw_id) as source_raw_id, reason, 1 as priority
+        from core.registry_not_models
+        union all
+        select distinct lower(raw_id), 'router (the source prices it dynamically)', 2
+        from raw.observations
+        where attribute = 'mode' and value = 'router'
+    )
+    group by all
 ),
 
 resolved as (
@@ -77,7 +82,6 @@ resolved as (
         coalesce(ks.makes_model, false) as makes_model
     from core.raw_ids as r
     left join not_models as nm on nm.source_raw_id = lower(r.raw_id)
-        and (nm.source is null or nm.source = r.source)
     left join core.alias_keys as a on a.model_key = r.model_key
     left join moving as mv
         on mv.source = r.source and mv.raw_id = r.raw_id and mv.fetch_date = r.fetch_date

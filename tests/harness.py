@@ -68,19 +68,28 @@ def run_pipeline(
 ) -> duckdb.DuckDBPyConnection:
     """Load every fetch of every source in the archive, then normalize and compare."""
     con = warehouse.connect(db_path)
-    specs = {spec.name: spec for spec in SOURCES}
     for source in archive.sources():
-        parser = specs[source].load_parser()
         for fetch_date in archive.fetch_dates(source):
-            parsed, records = [], 0
-            for meta in archive.responses(source, fetch_date):
-                response = archive.load(meta)
-                # The cases quote single models.dev files; the real source is their tarball.
-                single_toml = source == "models_dev" and response.url.endswith(".toml")
-                result = (parse_models_dev_toml if single_toml else parser)(response)
-                records += result.num_records
-                parsed.append((response, result.observations, result.issues))
-            warehouse.replace_slice(con, source, fetch_date, parsed, num_records=records)
+            responses = [archive.load(m) for m in archive.responses(source, fetch_date)]
+            load_responses(con, source, fetch_date, responses)
+    return finish(con, as_of=as_of, settings=settings)
+
+
+def load_responses(con, source: str, fetch_date: str, responses: list[ArchivedResponse]) -> None:
+    """Parse one fetch of one source and swap it into the raw tables."""
+    parser = {spec.name: spec for spec in SOURCES}[source].load_parser()
+    parsed, records = [], 0
+    for response in responses:
+        # The cases quote single models.dev files; the real source is their tarball.
+        single_toml = source == "models_dev" and response.url.endswith(".toml")
+        result = (parse_models_dev_toml if single_toml else parser)(response)
+        records += result.num_records
+        parsed.append((response, result.observations, result.issues))
+    warehouse.replace_slice(con, source, fetch_date, parsed, num_records=records)
+
+
+def finish(con, *, as_of: dt.date | None = None, settings: dict | None = None):
+    """Normalize and compare what is loaded, judged at ``as_of`` (default: the newest fetch)."""
     if as_of is None:
         as_of = con.execute("select max(fetch_date) from raw.source_loads").fetchone()[0]
     build_identity(con)
