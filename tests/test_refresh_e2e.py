@@ -81,6 +81,20 @@ def test_pair_limits_capabilities_and_licenses(pair):
                 assert pair["sources"][response_id]["fetched_at"]
 
 
+def test_magistral_conflicts_shown_with_every_source(magistral):
+    context = magistral["facts"]["context_window"]
+    assert context["value"] == 128000 and context["chosen_source"] == "hf_cards"  # the card first
+    limits = [c for c in context["conflict"] if c.get("kind") == "offering limits below context"]
+    assert {(c["source"], c["raw_id"]) for c in limits} >= {
+        ("litellm", "mistral/magistral-small-1-2-2509")
+    }
+    assert all(c["sources"] for c in limits)
+    vision = magistral["facts"]["vision"]
+    assert vision["value"] is True and vision["chosen_source"] == "hf_cards"
+    text_only = {(c["source"], c["provider"]) for c in vision["conflict"] if c["value"] == "false"}
+    assert ("models_dev", "mistral") in text_only
+
+
 def test_magistral_prices_at_mistral_and_bedrock(magistral):
     by_provider = {o["provider"]["id"]: o for o in magistral["offerings"] if not o["variant"]}
     for provider in ("mistral", "aws-bedrock"):
