@@ -3,17 +3,22 @@
 Grain of every source asset: one row per (response, observation) in ``raw.observations``,
 replaced slice by slice (source, fetch_date). Partitions are the fetch dates the archive really
 holds (dynamic partitions registered by ``archive_index``), so a backfill over a range re-parses
-those fetches with today's parsers and equals a fresh run.
+those fetches with today's parsers and equals a fresh run; loading a slice twice leaves the
+same rows.
 
-A source that fails (fetch error, a changed layout, far fewer records than last time) records
-the failure, keeps its last good slice untouched and fails only its own asset; downstream
-assets still run and publish that source as stale.
+A source that fails to fetch or parse records the failure, keeps its last good slice untouched
+and fails only its own asset; downstream assets still run and publish that source as failing.
+A source that loads but looks wrong (far fewer records than its previous fetch) is loaded and
+then stopped by a blocking check before the release (see ``assets/checks.py``).
 """
 
+import datetime as dt
 import time
 
 import dagster as dg
 
+from assets import checks
+from assets.normalize import MAX_AGE_DAYS
 from modelcompare import warehouse
 from modelcompare.archive import Archive
 from modelcompare.observations import SourceLayoutError
@@ -21,10 +26,26 @@ from modelcompare.sources import SOURCES, SourceSpec
 from pipelines.resources import HttpResource, WarehouseResource
 
 FETCH_DATES = dg.DynamicPartitionsDefinition(name="fetch_dates")
-# A source whose record count falls below this share of its previous good fetch has most
-# likely changed its layout; its new slice is refused.
-MIN_RECORD_SHARE = 0.5
 _SINGLE_RUN = dg.BackfillPolicy.single_run()
+# Progress lines in a long backfill: one every this many loaded fetches, or this many seconds.
+PROGRESS_EVERY_LOADS = 20
+PROGRESS_EVERY_SECONDS = 15.0
+# How late a source may be before the UI warns: its refresh period plus a couple of hours of
+# slack for a slow night. It fails at the same age at which the exports call it stale
+# (MAX_AGE_DAYS, used by sql/build_source_status.sql), so the UI and the exports agree.
+_WARN_AFTER = {
+    "daily": dt.timedelta(hours=26),
+    "weekly": dt.timedelta(days=7, hours=2),
+    "monthly": dt.timedelta(days=31),
+}
+
+
+def freshness_policy(spec: SourceSpec) -> dg.FreshnessPolicy:
+    """The source's freshness in the UI: judged on when its asset last materialized."""
+    return dg.FreshnessPolicy.time_window(
+        fail_window=dt.timedelta(days=MAX_AGE_DAYS[spec.refresh]),
+        warn_window=_WARN_AFTER[spec.refresh],
+    )
 
 
 @dg.asset(
@@ -35,52 +56,48 @@ _SINGLE_RUN = dg.BackfillPolicy.single_run()
     kinds={"duckdb"},
 )
 def archive_index(context: dg.AssetExecutionContext, http: HttpResource) -> dg.MaterializeResult:
-    """One row per archived response. Registers each fetch date as a partition of the sources.
+    """One partition per fetch date the archive holds. Registers new dates for the sources.
 
     In live and record mode today's date is registered too, so the nightly run fetches it.
     """
     archive: Archive = http.archive()
     dates = archive.fetch_dates()
     if http.mode != "replay":
-        import datetime as dt
-
         dates = sorted({*dates, dt.datetime.now(dt.UTC).date().isoformat()})
     known = set(context.instance.get_dynamic_partitions(FETCH_DATES.name))
     new = [d for d in dates if d not in known]
     if new:
         context.instance.add_dynamic_partitions(FETCH_DATES.name, new)
-    counts = {s: len(archive.fetch_dates(s)) for s in archive.sources()}
+    per_source = {s: archive.fetch_dates(s) for s in archive.sources()}
     context.log.info("Archive %s holds %d fetch dates (%d new)", archive.root, len(dates), len(new))
-    preview = "\n".join(f"| {s} | {n} |" for s, n in sorted(counts.items()))
+    preview = "\n".join(
+        f"| {s} | {len(d)} | {d[0]} | {d[-1]} |" for s, d in sorted(per_source.items()) if d
+    )
     return dg.MaterializeResult(
         metadata={
+            "dagster/row_count": len(dates),
             "archive": str(archive.root),
             "mode": http.mode,
             "num_fetch_dates": len(dates),
+            "num_new_fetch_dates": len(new),
             "first_fetch_date": dates[0] if dates else "",
             "last_fetch_date": dates[-1] if dates else "",
+            "new_fetch_dates": dg.MetadataValue.json(new[-20:]),
             "fetch_dates_per_source": dg.MetadataValue.md(
-                "| source | fetch dates |\n|---|---|\n" + preview
+                "| source | fetch dates | first | last |\n|---|---|---|---|\n" + preview
             ),
         }
     )
 
 
-def _previous_records(con, source: str, fetch_date: str) -> int | None:
-    row = con.execute(
-        "select num_records from raw.source_loads where source = ? and status = 'ok'"
-        " and fetch_date < ? order by fetch_date desc, loaded_at desc limit 1",
-        [source, fetch_date],
-    ).fetchone()
-    return row[0] if row else None
+def _load_fetch(context, spec: SourceSpec, fetch_date: str, http, con, verbose: bool):
+    """Parse and load one fetch date of one source; None when nothing is archived for it.
 
-
-def _load_fetch(context, spec: SourceSpec, fetch_date: str, http, con) -> dict | None:
-    """Parse and load one fetch date of one source. Raises with a clear message on failure."""
+    Raises with a clear message when the fetch or its parse fails; the slice is then untouched.
+    """
     started = time.monotonic()
     responses = http.responses_for(spec, fetch_date, log=context.log)
     if not responses:
-        context.log.info("%s: nothing archived for %s", spec.name, fetch_date)
         return None
 
     parser = spec.load_parser()
@@ -91,21 +108,17 @@ def _load_fetch(context, spec: SourceSpec, fetch_date: str, http, con) -> dict |
         result = parser(response)
         num_records += result.num_records
         parsed.append((response, result.observations, result.issues))
-        context.log.info(
+        # One line per response is useful for a night's run, noise in a 60-night backfill.
+        (context.log.info if verbose else context.log.debug)(
             "%s: parsed %d observations from %s (%d records, %d issues)",
-            spec.name, len(result.observations), response.url, result.num_records, len(result.issues),
+            spec.name, len(result.observations), response.url, result.num_records,
+            len(result.issues),
         )  # fmt: skip
 
     if num_records < spec.min_records:
         raise SourceLayoutError(
             f"{spec.name}: {num_records} records on {fetch_date}, fewer than the {spec.min_records} "
             "this source always has; its layout probably changed"
-        )
-    previous = _previous_records(con, spec.name, fetch_date)
-    if previous and num_records < previous * MIN_RECORD_SHARE:
-        raise SourceLayoutError(
-            f"{spec.name}: {num_records} records on {fetch_date} against {previous} on its previous "
-            f"good fetch (below {MIN_RECORD_SHARE:.0%}); refusing to replace the last good data"
         )
 
     loaded = warehouse.replace_slice(con, spec.name, fetch_date, parsed, num_records=num_records)
@@ -121,20 +134,43 @@ def _load_fetch(context, spec: SourceSpec, fetch_date: str, http, con) -> dict |
     }
 
 
+def _preview(con, source: str, fetch_date: str, limit: int = 8) -> str:
+    cursor = con.execute(
+        "select raw_id, provider, attribute, value, unit from raw.observations"
+        " where source = ? and fetch_date = ?"
+        " order by raw_id, provider, attribute, tier_min_tokens limit ?",
+        [source, fetch_date, limit],
+    )
+    rows = cursor.fetchall()
+    lines = ["| raw id | provider | attribute | value | unit |", "|---|---|---|---|---|"]
+    lines += ["| " + " | ".join("" if v is None else str(v)[:50] for v in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
 def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+    key = dg.AssetKey(["raw", spec.name])
+
     @dg.asset(
-        name=spec.name,
-        key_prefix=["raw"],
+        key=key,
         group_name="ingest",
         partitions_def=FETCH_DATES,
         backfill_policy=_SINGLE_RUN,
         deps=[archive_index],
         pool="warehouse",
         kinds={"duckdb"},
+        freshness_policy=freshness_policy(spec),
+        check_specs=[
+            dg.AssetCheckSpec(
+                checks.RECORD_DROP_CHECK,
+                asset=key,
+                description=checks.RECORD_DROP_DESCRIPTION
+                + " Shown here on the source; the same test on core/identity blocks the release.",
+            )
+        ],
         description=(
             f"{spec.title}. One row per observation per fetch in raw.observations "
-            f"(source = '{spec.name}'). Live URLs: {', '.join(spec.urls[:3])}"
-            f"{' …' if len(spec.urls) > 3 else ''}."
+            f"(source = '{spec.name}'). Refreshed {spec.refresh}. Live URLs: "
+            f"{', '.join(spec.urls[:3])}{' …' if len(spec.urls) > 3 else ''}."
             + (" Bundled responses are made fixtures, not recordings." if spec.made_fixture else "")
         ),
         metadata={"source": spec.name, "refresh": spec.refresh, "num_urls": len(spec.urls)},
@@ -142,27 +178,69 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     def _source_asset(
         context: dg.AssetExecutionContext, http: HttpResource, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
-        loads = []
+        keys = sorted(context.partition_keys)
+        verbose = len(keys) <= 3
+        loads, failures, empty = [], [], 0
+        started = last_progress = time.monotonic()
         with warehouse.connect() as con:
-            for fetch_date in sorted(context.partition_keys):
+            rejected = _rejected_dates(con, spec.name)
+            for done, fetch_date in enumerate(keys, start=1):
+                if fetch_date in rejected:
+                    context.log.warning(
+                        "%s %s: skipped; an operator rejected this fetch (%s). "
+                        "python -m pipelines.cli accept-slice loads it again.",
+                        spec.name, fetch_date, rejected[fetch_date],
+                    )  # fmt: skip
+                    continue
                 try:
-                    summary = _load_fetch(context, spec, fetch_date, http, con)
-                except Exception as exc:  # noqa: BLE001 - every failure is recorded, then re-raised
+                    summary = _load_fetch(context, spec, fetch_date, http, con, verbose)
+                except Exception as exc:  # noqa: BLE001 - every failure is recorded, then reported
                     message = str(exc) or type(exc).__name__
                     _record_failure(con, spec.name, fetch_date, message)
                     context.log.error("%s failed on %s: %s", spec.name, fetch_date, message)
-                    raise dg.Failure(
-                        description=f"{spec.name} ({fetch_date}): {message}. "
-                        "Its last good data is kept and published as stale.",
-                        metadata={"source": spec.name, "fetch_date": fetch_date, "reason": message},
-                    ) from exc
-                if summary:
+                    failures.append((fetch_date, message))
+                    continue
+                if summary is None:
+                    empty += 1
+                else:
                     loads.append(summary)
+                now = time.monotonic()
+                if done < len(keys) and (
+                    (summary and len(loads) % PROGRESS_EVERY_LOADS == 0)
+                    or now - last_progress > PROGRESS_EVERY_SECONDS
+                ):
+                    context.log.info(
+                        "%s: %d/%d fetch dates done, %d loaded, %d observations, %.0f s",
+                        spec.name, done, len(keys), len(loads),
+                        sum(s["observations"] for s in loads), now - started,
+                    )  # fmt: skip
+                    last_progress = now
 
-        total = sum(s["observations"] for s in loads)
-        context.log.info("%s: loaded %d fetches, %d observations", spec.name, len(loads), total)
+            total = sum(s["observations"] for s in loads)
+            context.log.info(
+                "%s: loaded %d of %d selected fetch dates (%d observations); nothing archived "
+                "for the other %d%s",
+                spec.name, len(loads), len(keys), total, empty,
+                f"; {len(failures)} failed" if failures else "",
+            )  # fmt: skip
+            if failures:
+                dates = ", ".join(d for d, _ in failures)
+                raise dg.Failure(
+                    description=f"{spec.name} failed on {dates}: {failures[-1][1]}. "
+                    "Its last good data is kept and published as failing.",
+                    metadata={
+                        "source": spec.name,
+                        "failed_fetch_dates": dg.MetadataValue.json([d for d, _ in failures]),
+                        "reasons": dg.MetadataValue.json(dict(failures)),
+                        "num_loaded": len(loads),
+                    },
+                )
+            check = checks.record_drop_result(con, source=spec.name, asset_key=key)
+            preview = _preview(con, spec.name, loads[-1]["fetch_date"]) if loads else ""
+
         rows = "\n".join(
-            f"| {s['fetch_date']} | {s['responses']} | {s['records']} | {s['observations']} | {s['issues']} |"
+            f"| {s['fetch_date']} | {s['responses']} | {s['records']} | {s['observations']} "
+            f"| {s['issues']} | {s['fetched_at'][-1]} |"
             for s in loads[-10:]
         )
         return dg.MaterializeResult(
@@ -171,18 +249,34 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 "num_fetches": len(loads),
                 "num_records": sum(s["records"] for s in loads),
                 "num_parse_issues": sum(s["issues"] for s in loads),
+                "num_selected_fetch_dates_without_responses": empty,
                 "urls": dg.MetadataValue.json(sorted({u for s in loads for u in s["urls"]})[:50]),
                 "fetched_at": dg.MetadataValue.json(
                     [t for s in loads for t in s["fetched_at"]][-20:]
                 ),
                 "loads": dg.MetadataValue.md(
-                    "| fetch date | responses | records | observations | issues |\n|---|---|---|---|---|\n"
-                    + rows
+                    "| fetch date | responses | records | observations | issues | fetched at |\n"
+                    "|---|---|---|---|---|---|\n" + rows
                 ),
-            }
+                "preview": dg.MetadataValue.md(preview),
+            },
+            check_results=[check],
         )
 
     return _source_asset
+
+
+def _rejected_dates(con, source: str) -> dict[str, str]:
+    """Fetch dates whose newest load row says an operator rejected them, with the reason.
+
+    A rejected slice stays out of every later run (a full refresh too) until it is accepted.
+    """
+    rows = con.execute(
+        "select fetch_date, arg_max(status, loaded_at), arg_max(error, loaded_at)"
+        " from raw.source_loads where source = ? group by all",
+        [source],
+    ).fetchall()
+    return {d.isoformat(): error or "" for d, status, error in rows if status == "rejected"}
 
 
 def _record_failure(con, source: str, fetch_date: str, message: str) -> None:

@@ -1,13 +1,22 @@
 """Small helpers the README's commands call around the Dagster CLI.
 
-``python -m pipelines.cli partition-range`` prints the registered fetch dates as FIRST...LAST
-for ``--partition-range``; ``python -m pipelines.cli summary`` prints what the last refresh
-produced and where.
+    python -m pipelines.cli partition-range     registered fetch dates as FIRST...LAST
+    python -m pipelines.cli summary             what the last refresh produced and where
+    python -m pipelines.cli checks              the newest result of every asset check
+    python -m pipelines.cli reject-slice SOURCE FETCH_DATE --reason TEXT
+    python -m pipelines.cli accept-slice SOURCE FETCH_DATE --reason TEXT
+
+``reject-slice`` takes a bad fetch out of the warehouse (its rows are deleted, its loads marked
+rejected, later runs skip it), so the source's previous fetch is its last good data and the
+source shows as failing. ``accept-slice`` vouches for a fetch a check flagged (a real fall in
+a source's record count) and lets a rejected one be loaded again. Neither publishes anything:
+run the publish step afterwards (``scripts/refresh``, or the publish job in the UI).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -15,7 +24,9 @@ from pathlib import Path
 import dagster as dg
 
 from modelcompare import export, warehouse
-from pipelines.resources import default_resources
+from pipelines.resources import connect_waiting, default_resources
+
+out = sys.stdout.write
 
 
 def partition_range() -> int:
@@ -24,7 +35,7 @@ def partition_range() -> int:
     if not keys:
         sys.stderr.write("no fetch dates registered; run the archive_index asset first\n")
         return 1
-    sys.stdout.write(f"{keys[0]}...{keys[-1]}\n")
+    out(f"{keys[0]}...{keys[-1]}\n")
     return 0
 
 
@@ -32,37 +43,51 @@ def summary() -> int:
     resources = default_resources()
     db_path = resources["warehouse"].path
     export_dir = Path(resources["release"].export_dir)
-    out = sys.stdout.write
+    tables = {
+        "observations": "raw.observations",
+        "models": "core.models",
+        "offerings": "core.offerings",
+        "facts": "core.facts",
+        "conflicts": "core.conflicts",
+        "unmatched ids": "core.unmatched_ids",
+        "pair rows": "compare.pair_facts",
+    }
     con = warehouse.connect(db_path, read_only=True)
     try:
-        figures = con.execute(
-            "select (select count(*) from raw.observations), (select count(*) from core.models),"
-            " (select count(*) from core.offerings), (select count(*) from core.facts),"
-            " (select count(*) from core.conflicts), (select count(*) from core.unmatched_ids),"
-            " (select count(*) from compare.pair_facts)"
-        ).fetchone()
-        status = con.execute(
-            "select source, freshness, last_good_fetch_date, age_days, coalesce(last_error, '')"
-            " from core.source_status order by source"
-        ).fetchall()
+        present = {
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        figures = {
+            name: con.execute(f"select count(*) from {table}").fetchone()[0]
+            if table in present
+            else None
+            for name, table in tables.items()
+        }
+        status = (
+            con.execute(
+                "select source, freshness, last_good_fetch_date, age_days,"
+                " coalesce(last_error, '') from core.source_status order by source"
+            ).fetchall()
+            if "core.source_status" in present
+            else []
+        )
     finally:
         con.close()
-    names = (
-        "observations",
-        "models",
-        "offerings",
-        "facts",
-        "conflicts",
-        "unmatched ids",
-        "pair rows",
-    )
     out(f"Warehouse: {db_path}\n")
-    for name, value in zip(names, figures, strict=True):
-        out(f"  {name:>14}: {value:,}\n")
+    for name, value in figures.items():
+        out(f"  {name:>14}: {'not built yet' if value is None else f'{value:,}'}\n")
     out("Sources (freshness judged at the run's as-of date):\n")
     for source, fresh, last_good, age, error in status:
         line = f"  {source:<22} {fresh:<8} last good fetch {last_good}  ({age} days old)"
-        out(line + (f"  last error: {error[:120]}" if error else "") + "\n")
+        out(line + (f"  last error: {error[:120]}" if error and fresh == "failing" else "") + "\n")
+    failed = [r for r in _latest_checks() if r["status"] == "failed"]
+    if failed:
+        out("Checks that failed on their latest run:\n")
+        for r in failed:
+            out(f"  {r['severity']:<5} {r['asset']} {r['check']}: {r['description']}\n")
     current = export.current_release(export_dir)
     if current is None:
         out(f"No release published under {export_dir}\n")
@@ -81,13 +106,153 @@ def summary() -> int:
     return 0
 
 
+def _latest_checks() -> list[dict]:
+    """The newest evaluation of every check in the code location, from the Dagster instance."""
+    from dagster._core.storage.asset_check_execution_record import (
+        AssetCheckExecutionRecordStatus,
+    )
+
+    from pipelines.definitions import defs
+
+    keys = sorted(
+        defs.resolve_asset_graph().asset_check_keys,
+        key=lambda k: (k.asset_key.to_user_string(), k.name),
+    )
+    results = []
+    with dg.DagsterInstance.get() as instance:
+        for key in keys:
+            record = instance.get_latest_asset_check_evaluation_record(key)
+            if record is None or record.event is None:
+                continue
+            evaluation = record.event.dagster_event.event_specific_data
+            passed = record.status == AssetCheckExecutionRecordStatus.SUCCEEDED
+            metadata = getattr(evaluation, "metadata", {}) or {}
+            results.append(
+                {
+                    "asset": key.asset_key.to_user_string(),
+                    "check": key.name,
+                    "status": "passed" if passed else "failed",
+                    "severity": getattr(evaluation, "severity", dg.AssetCheckSeverity.ERROR).value,
+                    "description": getattr(evaluation, "description", None) or "",
+                    "when": dt.datetime.fromtimestamp(record.create_timestamp, dt.UTC),
+                    "metadata": {k: getattr(v, "value", v) for k, v in metadata.items()},
+                }
+            )
+    return results
+
+
+def checks(verbose: bool) -> int:
+    results = _latest_checks()
+    if not results:
+        out("No check has run yet in this Dagster instance.\n")
+        return 0
+    for r in results:
+        label = "ok" if r["status"] == "passed" else ("WARN" if r["severity"] == "WARN" else "FAIL")
+        out(f"{label:<4} {r['asset']:<24} {r['check']:<30} {r['when']:%Y-%m-%d %H:%M}Z")
+        out(f"  {r['description']}\n" if r["description"] else "\n")
+        if verbose and r["status"] == "failed":
+            for name, value in r["metadata"].items():
+                text = value if isinstance(value, str) else json.dumps(value, default=str)
+                out("      " + f"{name}: {text}".replace("\n", "\n      ") + "\n")
+    blocking = [r for r in results if r["status"] == "failed" and r["severity"] == "ERROR"]
+    return 1 if blocking else 0
+
+
+def _slice_loads(con, source: str, fetch_date: str) -> list[tuple]:
+    return con.execute(
+        "select status, num_records, loaded_at, error from raw.source_loads"
+        " where source = ? and fetch_date = ? order by loaded_at",
+        [source, fetch_date],
+    ).fetchall()
+
+
+def reject_slice(source: str, fetch_date: str, reason: str) -> int:
+    path = default_resources()["warehouse"].path
+    con = connect_waiting(path)
+    try:
+        loads = _slice_loads(con, source, fetch_date)
+        if not any(status == "ok" for status, *_ in loads):
+            sys.stderr.write(f"{source} {fetch_date}: no loaded slice to reject\n")
+            return 1
+        note = f"rejected by an operator on {dt.date.today()}: {reason}"
+        con.execute("begin transaction")
+        warehouse.run_sql(
+            con, "delete_observations_for_fetch.sql", {"source": source, "fetch_date": fetch_date}
+        )
+        con.execute(
+            "delete from raw.responses where source = ? and fetch_date = ?", [source, fetch_date]
+        )
+        con.execute(
+            "update raw.source_loads set status = 'rejected', error = ?"
+            " where source = ? and fetch_date = ? and status = 'ok'",
+            [note, source, fetch_date],
+        )
+        con.execute("commit")
+    finally:
+        con.close()
+    out(
+        f"{source} {fetch_date}: removed from the warehouse and marked rejected; later runs skip "
+        "it.\nPublish again to rebuild facts without it: scripts/refresh (or the publish_job).\n"
+    )
+    return 0
+
+
+def accept_slice(source: str, fetch_date: str, reason: str) -> int:
+    path = default_resources()["warehouse"].path
+    con = connect_waiting(path)
+    try:
+        loads = [row for row in _slice_loads(con, source, fetch_date) if row[0] != "accepted"]
+        if not loads or loads[-1][0] not in ("ok", "rejected"):
+            sys.stderr.write(f"{source} {fetch_date}: no loaded or rejected slice to accept\n")
+            return 1
+        status, num_records = loads[-1][0], loads[-1][1]
+        note = f"accepted by an operator on {dt.date.today()}: {reason}"
+        warehouse.record_load(con, source, fetch_date, "accepted", 0, num_records, 0, note)
+    finally:
+        con.close()
+    again = (
+        " It was rejected: load it again with\n  dagster asset materialize -m pipelines.definitions"
+        f" --select key:raw/{source} --partition {fetch_date}\n"
+        if status == "rejected"
+        else "\n"
+    )
+    out(
+        f"{source} {fetch_date}: {num_records} records accepted.{again}"
+        "Publish again: scripts/refresh (or the publish_job).\n"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.cli", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.cli",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("partition-range", help="print the registered fetch dates as FIRST...LAST")
     sub.add_parser("summary", help="print what the last refresh produced and where")
+    p = sub.add_parser("checks", help="print the newest result of every asset check")
+    p.add_argument("-v", "--verbose", action="store_true", help="show failed checks' metadata")
+    for name, help_ in (
+        ("reject-slice", "take one bad fetch of a source out of the warehouse"),
+        ("accept-slice", "vouch for one fetch a check flagged (or bring back a rejected one)"),
+    ):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("source", help="source name, e.g. openrouter")
+        p.add_argument("fetch_date", help="fetch date, yyyy-mm-dd")
+        p.add_argument("--reason", required=True, help="why; stored with the decision")
     args = parser.parse_args(argv)
-    return {"partition-range": partition_range, "summary": summary}[args.command]()
+    if args.command == "partition-range":
+        return partition_range()
+    if args.command == "summary":
+        return summary()
+    if args.command == "checks":
+        return checks(args.verbose)
+    dt.date.fromisoformat(args.fetch_date)
+    if args.command == "reject-slice":
+        return reject_slice(args.source, args.fetch_date, args.reason)
+    return accept_slice(args.source, args.fetch_date, args.reason)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,18 +79,60 @@ class HttpResource(dg.ConfigurableResource):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB file. One writer at a time: jobs run in one process and the run queue
-    admits one run at a time (see the README's "Concurrency")."""
+    """The DuckDB file. DuckDB allows one writing process per file, so three guards keep
+    writers apart: every asset that opens it is in the ``warehouse`` pool (limit 1 in the
+    instance's dagster.yaml, so steps of concurrent runs take turns), the run queue admits one
+    run at a time, and a process that still finds the file locked (a DuckDB shell, a script)
+    waits up to ``lock_timeout_s`` and then fails naming the process that holds it."""
 
     path: str = str(REPO / "data" / "modelcompare.duckdb")
+    lock_timeout_s: float = 120.0
 
     @contextlib.contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = warehouse.connect(self.path, read_only=read_only)
+        con = connect_waiting(self.path, read_only=read_only, timeout_s=self.lock_timeout_s)
         try:
             yield con
         finally:
             con.close()
+
+
+def connect_waiting(
+    path: str, *, read_only: bool = False, timeout_s: float = 120.0
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting while another process holds its lock.
+
+    Raises ``dg.Failure`` after ``timeout_s`` with DuckDB's own words on who holds the lock.
+    """
+    deadline = time.monotonic() + timeout_s
+    delay, warned = 0.2, False
+    while True:
+        try:
+            return warehouse.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                held = re.search(r"held in (.+?)(?:\. See also|$)", str(exc))
+                holder = f"held by {held.group(1)}" if held else str(exc)
+                raise dg.Failure(
+                    description=(
+                        f"The warehouse {path} stayed locked for {timeout_s:.0f} s ({holder}). "
+                        "Another refresh, a backfill outside the run queue or an open DuckDB "
+                        "shell is writing to it; let it finish or close it, then run again."
+                    ),
+                    metadata={"path": path, "lock_timeout_s": timeout_s},
+                ) from exc
+            if not warned:
+                # Inside a step this logger writes to the run's log; outside, to stderr.
+                dg.get_dagster_logger().warning(
+                    "Warehouse %s is locked by another process; waiting up to %.0f s",
+                    path,
+                    timeout_s,
+                )
+                warned = True
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 2.0)
 
 
 class ReleaseResource(dg.ConfigurableResource):
@@ -107,7 +151,8 @@ def default_resources() -> dict:
             archive_dir=_env("MODELCOMPARE_ARCHIVE_DIR", str(REPO / "data" / "archive")),
         ),
         "warehouse": WarehouseResource(
-            path=_env("MODELCOMPARE_DUCKDB", str(REPO / "data" / "modelcompare.duckdb"))
+            path=_env("MODELCOMPARE_DUCKDB", str(REPO / "data" / "modelcompare.duckdb")),
+            lock_timeout_s=float(_env("MODELCOMPARE_LOCK_TIMEOUT_S", "120")),
         ),
         "release": ReleaseResource(
             export_dir=_env("MODELCOMPARE_EXPORT_DIR", str(REPO / "data" / "exports")),
