@@ -22,7 +22,14 @@ from modelcompare.observations import (
     TIME_TO_FIRST_TOKEN,
     ParseResult,
 )
-from modelcompare.parsers._common import Recorder, load_json, one_record, pointer, require
+from modelcompare.parsers._common import (
+    Recorder,
+    load_json,
+    one_record,
+    pointer,
+    require,
+    storable,
+)
 
 SOURCE = "aa_benchmarks"
 INDICES = {
@@ -45,7 +52,7 @@ def parse_aa_models(response: ArchivedResponse) -> ParseResult:
     for slug, figures in body.items():
         with one_record(result, SOURCE, pointer(slug), slug):
             _parse_slug(result, slug, figures)
-    return result
+    return storable(result)
 
 
 def _parse_slug(result: ParseResult, slug: str, figures: Any) -> None:

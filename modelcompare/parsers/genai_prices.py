@@ -13,15 +13,15 @@ tiers by threshold, not by band - its ``calc_mtok_price`` (packages/python/genai
 says crossing a tier "applies that rate to ALL tokens", the tier being chosen by the request's
 total input tokens (strictly more than ``start``). So a tier here is ``whole_request``.
 
-YAML is read with a ``SafeLoader`` subclass, as safe as ``yaml.safe_load`` (no Python tags), that
-builds floats as ``Decimal`` from their text: plain ``safe_load`` would turn ``0.550`` into a float.
+YAML is read with ``_yaml.load``: a ``SafeLoader`` (no Python tags) that builds floats as
+``Decimal`` from their text (plain ``safe_load`` would turn ``0.550`` into a float), refuses alias
+bombs and deep nesting, and reports repeated keys.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
@@ -38,6 +38,7 @@ from modelcompare.observations import (
     ParseResult,
     SourceLayoutError,
 )
+from modelcompare.parsers import _yaml
 from modelcompare.parsers._common import (
     MATCH_RULE,
     Recorder,
@@ -45,6 +46,8 @@ from modelcompare.parsers._common import (
     pointer,
     record_id,
     require,
+    short_repr,
+    storable,
     to_date,
 )
 
@@ -61,48 +64,59 @@ PRICE_KEYS = {
 }
 
 
-class _DecimalSafeLoader(yaml.SafeLoader):
-    """SafeLoader that keeps the exact text of non-integer numbers."""
-
-
-def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
-    text = loader.construct_scalar(node)
-    try:
-        return Decimal(text.replace("_", ""))
-    except InvalidOperation:
-        return text  # .inf / .nan: left as text, so the price field becomes a parse issue
-
-
-_DecimalSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
-
-
-def load_yaml(response: ArchivedResponse) -> Any:
+def load_yaml(response: ArchivedResponse) -> _yaml.Document:
     if not response.body:
         raise SourceLayoutError(f"{SOURCE}: empty response body from {response.url}")
     try:
-        return yaml.load(response.body.decode("utf-8"), Loader=_DecimalSafeLoader)  # noqa: S506 - SafeLoader subclass
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        return _yaml.load(response.body.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError, _yaml.YamlRefused) as exc:
         raise SourceLayoutError(
-            f"{SOURCE}: response from {response.url} is not YAML ({exc})"
+            f"{SOURCE}: response from {response.url} is not YAML we read ({exc})"
         ) from exc
 
 
 def parse_provider_yaml(response: ArchivedResponse) -> ParseResult:
-    """One provider file: ``{id, name, ..., models: [...]}``."""
-    body = load_yaml(response)
+    """One provider file: ``{id, name, ..., models: [...]}``.
+
+    A model whose text repeats a key (two ``input_mtok`` under one ``prices``) is dropped with an
+    issue, since which of the two the maintainers meant is unknown; a repeated key outside the
+    models refuses the file.
+    """
+    document = load_yaml(response)
+    body = document.data
     require(
         isinstance(body, dict), SOURCE, f"expected a provider mapping, got {type(body).__name__}"
     )
     provider, models = body.get("id"), body.get("models")
     require(isinstance(provider, str) and bool(provider), SOURCE, "no provider 'id'")
     require(isinstance(models, list) and len(models) > 0, SOURCE, "'models' is missing or empty")
+    repeated = _repeated_keys_by_model(document, response.url)
     result = ParseResult(num_records=len(models))
     for index, entry in enumerate(models):
         locator = pointer("models", index)
         raw_id = entry.get("id") if isinstance(entry, dict) else None
         with one_record(result, SOURCE, locator, raw_id if isinstance(raw_id, str) else None):
+            if index in repeated:
+                line, key = repeated[index]
+                raise ValueError(f"key {short_repr(key)} is repeated (line {line})")
             _parse_model(result, provider, entry, locator)
-    return result
+    return storable(result)
+
+
+def _repeated_keys_by_model(document: _yaml.Document, url: str) -> dict[int, tuple[int, str]]:
+    """Model index -> the first repeated key inside it (line, key)."""
+    spans = _yaml.item_lines(document.node, "models")
+    found: dict[int, tuple[int, str]] = {}
+    for line, key in document.duplicates:
+        owner = next(
+            (i for i in reversed(range(len(spans))) if spans[i][0] <= line <= spans[i][1]), None
+        )
+        if owner is None:
+            raise SourceLayoutError(
+                f"{SOURCE}: response from {url} repeats the key {short_repr(key)} at line {line}"
+            )
+        found.setdefault(owner, (line, key))
+    return found
 
 
 def _parse_model(result: ParseResult, provider: str, entry: Any, locator: str) -> None:
@@ -130,7 +144,9 @@ def _conditional_prices(model: Recorder, conditionals: list, as_of: dt.date | No
     for index, conditional in enumerate(conditionals):
         at = f"/prices/{index}"
         if not isinstance(conditional, dict) or not isinstance(conditional.get("prices"), dict):
-            model.issue(at, f"conditional price without a 'prices' mapping: {conditional!r}")
+            model.issue(
+                at, f"conditional price without a 'prices' mapping: {short_repr(conditional)}"
+            )
             continue
         window = _time_window(conditional.get("constraint"))
         cols: dict[str, Any] = {"as_of": as_of, "variant": window}
@@ -154,13 +170,14 @@ def _tiered(model: Recorder, attribute: str, price: dict, at: str, **cols) -> No
     model.number(attribute, price.get("base"), UNIT, f"{at}/base", **cols)
     tiers = price.get("tiers")
     if not isinstance(tiers, list):
-        model.issue(f"{at}/tiers", f"{attribute}: tiers is not a list: {tiers!r}")
+        model.issue(f"{at}/tiers", f"{attribute}: tiers is not a list: {short_repr(tiers)}")
         return
     for index, tier in enumerate(tiers):
         start = tier.get("start") if isinstance(tier, dict) else None
         if isinstance(start, bool) or not isinstance(start, int):
             model.issue(
-                f"{at}/tiers/{index}", f"{attribute}: tier without an integer start: {tier!r}"
+                f"{at}/tiers/{index}",
+                f"{attribute}: tier without an integer start: {short_repr(tier)}",
             )
             continue
         model.number(

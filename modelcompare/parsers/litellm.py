@@ -36,7 +36,15 @@ from modelcompare.observations import (
     VISION,
     ParseResult,
 )
-from modelcompare.parsers._common import Recorder, load_json, one_record, pointer, require
+from modelcompare.parsers._common import (
+    Recorder,
+    load_json,
+    one_record,
+    pointer,
+    require,
+    short_repr,
+    storable,
+)
 
 SOURCE = "litellm"
 SPEC_KEY = "sample_spec"  # LiteLLM's documentation of the format, not a model
@@ -85,7 +93,7 @@ def parse_price_map(response: ArchivedResponse) -> ParseResult:
     for key in keys:
         with one_record(result, SOURCE, pointer(key), key):
             _parse_entry(result, key, body[key])
-    return result
+    return storable(result)
 
 
 def _parse_entry(result: ParseResult, key: str, entry: Any) -> None:
@@ -93,7 +101,7 @@ def _parse_entry(result: ParseResult, key: str, entry: Any) -> None:
         raise TypeError(f"entry is {type(entry).__name__}, not an object")
     provider = entry.get("litellm_provider")
     if provider is not None and not isinstance(provider, str):
-        raise TypeError(f"litellm_provider is not text: {provider!r}")
+        raise TypeError(f"litellm_provider is not text: {short_repr(provider)}")
     offer = Recorder(result, SOURCE, key, pointer(key), {"provider": provider})
     for field, value in entry.items():
         at = pointer(field)
@@ -142,7 +150,7 @@ def _tiered_pricing(offer: Recorder, tiers: Any) -> None:
     reprices the whole request, so ``tier_rule`` stays unknown and the range is kept in the note.
     """
     if not isinstance(tiers, list):
-        offer.issue("/tiered_pricing", f"not a list: {tiers!r}")
+        offer.issue("/tiered_pricing", f"not a list: {short_repr(tiers)}")
         return
     for index, tier in enumerate(tiers):
         at = pointer("tiered_pricing", index)
@@ -150,7 +158,7 @@ def _tiered_pricing(offer: Recorder, tiers: Any) -> None:
             continue  # a per-query search tier (max_results_range): no token price to record
         bounds = tier.get("range") if isinstance(tier, dict) else None
         if not (isinstance(bounds, list) and len(bounds) == 2):
-            offer.issue(at, f"tier without a [low, high] range: {tier!r}")
+            offer.issue(at, f"tier without a [low, high] range: {short_repr(tier)}")
             continue
         low = int(bounds[0])
         for field in TOKEN_TIER_FIELDS:

@@ -27,6 +27,7 @@ from modelcompare.parsers._common import (
     pointer,
     record_id,
     require,
+    storable,
     to_date,
 )
 
@@ -47,7 +48,7 @@ def parse_vendor(response: ArchivedResponse) -> ParseResult:
         locator = pointer("models", index)
         with one_record(result, SOURCE, locator, _id_or_none(entry)):
             _parse_model(result, vendor, entry, locator)
-    return result
+    return storable(result)
 
 
 def _parse_model(result: ParseResult, vendor: str, entry: Any, locator: str) -> None:

@@ -65,7 +65,14 @@ from modelcompare.observations import (
     ParseResult,
     SourceLayoutError,
 )
-from modelcompare.parsers._common import FAMILY, Recorder, one_record, require, to_date
+from modelcompare.parsers._common import (
+    FAMILY,
+    Recorder,
+    one_record,
+    require,
+    short_repr,
+    to_date,
+)
 
 SOURCE = "models_dev"
 MTOK = "usd_per_million_tokens"
@@ -141,7 +148,7 @@ def _parse_offering(
         if base_id is not None:
             rec.issue(
                 f"{path}#base_model",
-                f"base model {base_id!r} is not in the response; own keys only",
+                f"base model {short_repr(base_id)} is not in the response; own keys only",
             )
         _emit(rec, own, lambda key: f"{path}#{key}")
         return
@@ -175,7 +182,7 @@ def _cost(rec: Recorder, cost: dict, prefix: str, where: Where, **cols) -> None:
         rec.number(attribute, cost.get(key), unit, where(f"{prefix}.{key}"), note=note, **cols)
     tiers = cost.get("tiers")
     if tiers is not None and not isinstance(tiers, list):
-        rec.issue(where(f"{prefix}.tiers"), f"cost tiers is not a list: {tiers!r}")
+        rec.issue(where(f"{prefix}.tiers"), f"cost tiers is not a list: {short_repr(tiers)}")
         tiers = None
     for index, tier in enumerate(tiers or []):
         _tier(rec, tier, f"{prefix}.tiers[{index}]", where, **cols)
@@ -189,7 +196,7 @@ def _tier(rec: Recorder, tier: Any, at: str, where: Where, **cols) -> None:
     spec = tier.get("tier") if isinstance(tier, dict) else None
     size = spec.get("size") if isinstance(spec, dict) else None
     if isinstance(size, bool) or not isinstance(size, int):
-        rec.issue(where(at), f"price tier without an integer tier.size: {tier!r}")
+        rec.issue(where(at), f"price tier without an integer tier.size: {short_repr(tier)}")
         return
     kind = spec.get("type")
     # 75 tiers in the 2026-07-02 tree omit the type; no rule is guessed for them.
@@ -212,7 +219,7 @@ def _modalities(rec: Recorder, inputs: Any, at: str) -> None:
     if inputs is None:
         return
     if not isinstance(inputs, list):
-        rec.issue(at, f"modalities.input is not a list: {inputs!r}")
+        rec.issue(at, f"modalities.input is not a list: {short_repr(inputs)}")
         return
     rec.put(VISION, "true" if "image" in inputs else "false", "bool", at)
     rec.put(AUDIO_INPUT, "true" if "audio" in inputs else "false", "bool", at)
@@ -222,12 +229,12 @@ def _benchmarks(rec: Recorder, benchmarks: Any, where: Where) -> None:
     if benchmarks is None:
         return
     if not isinstance(benchmarks, list):
-        rec.issue(where("benchmarks"), f"benchmarks is not a list: {benchmarks!r}")
+        rec.issue(where("benchmarks"), f"benchmarks is not a list: {short_repr(benchmarks)}")
         return
     for index, bench in enumerate(benchmarks):
         at = where(f"benchmarks[{index}]")
         if not isinstance(bench, dict) or not isinstance(bench.get("name"), str):
-            rec.issue(at, f"benchmark without a name: {bench!r}")
+            rec.issue(at, f"benchmark without a name: {short_repr(bench)}")
             continue
         setting = ";".join(f"{k}={bench[k]}" for k in BENCHMARK_SETTINGS if k in bench)
         metric = bench.get("metric")
@@ -235,7 +242,7 @@ def _benchmarks(rec: Recorder, benchmarks: Any, where: Where) -> None:
             as_of = to_date(bench.get("date"))
         except ValueError:
             as_of = None
-            rec.issue(at, f"benchmark date is not a date: {bench.get('date')!r}")
+            rec.issue(at, f"benchmark date is not a date: {short_repr(bench.get('date'))}")
         source = bench.get("source")
         rec.number(
             BENCHMARK,

@@ -50,6 +50,8 @@ from modelcompare.parsers._common import (
     pointer,
     record_id,
     require,
+    short_repr,
+    storable,
     unix_date,
 )
 
@@ -91,7 +93,7 @@ def parse_models(response: ArchivedResponse) -> ParseResult:
         locator = pointer("data", index)
         with one_record(result, SOURCE, locator, _id_or_none(entry)):
             _parse_model(result, entry, locator)
-    return result
+    return storable(result)
 
 
 def parse_endpoints(response: ArchivedResponse) -> ParseResult:
@@ -121,7 +123,7 @@ def parse_endpoints(response: ArchivedResponse) -> ParseResult:
         locator = pointer("data", "endpoints", index)
         with one_record(result, ENDPOINTS_SOURCE, locator, raw_id):
             _parse_endpoint(result, raw_id, endpoint, locator)
-    return result
+    return storable(result)
 
 
 def _parse_model(result: ParseResult, entry: dict, locator: str) -> None:
@@ -199,7 +201,7 @@ def _capabilities(offer: Recorder, parameters: Any) -> None:
     if parameters is None:
         return
     if not isinstance(parameters, list):
-        offer.issue("/supported_parameters", f"not a list: {parameters!r}")
+        offer.issue("/supported_parameters", f"not a list: {short_repr(parameters)}")
         return
     for attribute, names in PARAMETER_CAPABILITIES:
         offer.put(
@@ -212,7 +214,7 @@ def _modalities(model: Recorder, architecture: Any) -> None:
     if inputs is None:
         return
     if not isinstance(inputs, list):
-        model.issue("/architecture/input_modalities", f"not a list: {inputs!r}")
+        model.issue("/architecture/input_modalities", f"not a list: {short_repr(inputs)}")
         return
     at = "/architecture/input_modalities"
     model.put(VISION, _truth("image" in inputs), "bool", at)
