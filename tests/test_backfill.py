@@ -343,6 +343,7 @@ def _cli_env(home: Path, db: Path) -> dict:
         MODELCOMPARE_MODE="replay",
         MODELCOMPARE_REPLAY_DIR=str(REPLAY),
         DAGSTER_DG_UPDATE_CHECK_ENABLED="0",
+        PYTHONPATH=str(REPO),  # this checkout's code, whatever an editable install points at
     )
     return env
 
