@@ -8,8 +8,13 @@ form that cannot be misread, and leaves the rest unknown:
 - The YAML front matter (Hugging Face cards) is read with ``yaml.safe_load`` only, after these
   guards: front matter over ``MAX_FRONT_MATTER_BYTES`` is refused, and so is YAML nested deeper
   than ``MAX_FLOW_DEPTH`` (PyYAML is slow and recursive on deep nesting), YAML that uses
-  aliases (an alias bomb fits in a few lines) and YAML that is not a mapping. Each refusal is
-  a ParseIssue; the body is still read.
+  aliases (an alias bomb fits in a few lines), YAML that repeats a key (which value is meant
+  is unknown) and YAML that is not a mapping. Each refusal is a ParseIssue; the body is still
+  read. ``_yaml.load`` does the checking.
+- The body is bounded too: tables nested more than ``_html.MAX_TABLE_DEPTH`` deep, paragraphs
+  and list items nested more than ``MAX_STATEMENT_DEPTH`` deep, and observations past
+  ``MAX_CARD_OBSERVATIONS`` are not read (a ParseIssue says so), so a hostile card costs time
+  in proportion to its size.
 - The body is rendered to HTML with markdown-it (CommonMark plus tables; the HTML tables Meta
   writes pass through as they are) and its tables are read with BeautifulSoup *by header text*:
   a "Params" / "Context length" / "Knowledge cutoff" table describes models, a table with a
@@ -85,11 +90,15 @@ from modelcompare.observations import (
     ParseResult,
     SourceLayoutError,
 )
-from modelcompare.parsers import _html
+from modelcompare.parsers import _html, _yaml
+from modelcompare.parsers._common import storable
 
 MAX_FRONT_MATTER_BYTES = 256 * 1024  # HF's own limit is far lower; anything bigger is not a card
 MAX_CARD_BYTES = 5_000_000
 MAX_FLOW_DEPTH = 64  # real front matter nests two or three levels
+MAX_STATEMENT_DEPTH = 8  # paragraphs / list items inside more of them than this are not read
+MAX_CARD_OBSERVATIONS = 20_000  # a real card states a few hundred facts
+MAX_CARD_MODELS = 200  # model-table rows per card; Meta's cards have up to a dozen
 
 _HF_URL = re.compile(r"^/([^/]+/[^/]+)/(?:raw|resolve)/[^/]+/README\.md$")
 _MONTHS = {
@@ -120,8 +129,10 @@ _DATE = re.compile(
 _ISO_DATE = re.compile(r"\b(20\d{2})-(0[1-9]|1[0-2])(?:-(\d{2}))?\b")
 _RELEASE = re.compile(r"\brelease date\b\s*:?\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 _CUTOFF = re.compile(r"\b(knowledge cutoff|data freshness|cutoff of)\b", re.IGNORECASE)
+# (?<![\d,.]) starts a number only at its beginning: without it, "1,111,111,..." made the
+# search restart after every comma and scan to the end each time (quadratic).
 _CONTEXT = re.compile(
-    r"\b(?P<value>\d+(?:\.\d+)?\s?[kKmM]|\d{1,3}(?:,\d{3})+|\d{4,})(?:[- ]tokens?)?"
+    r"(?<![\d,.])\b(?P<value>\d+(?:\.\d+)?\s?[kKmM]|\d{1,3}(?:,\d{3})+|\d{4,})(?:[- ]tokens?)?"
     r"\s+context\s+(?:window|length)\b"
 )
 _PARAMS_SENTENCE = re.compile(r"\b(?P<value>\d+(?:\.\d+)?)\s?B parameters\b")
@@ -199,7 +210,11 @@ def _read_card(response: ArchivedResponse) -> _Card:
     title = _html.text_of(title_tag) if title_tag else None
     if not soup.find(_html.HEADING_TAGS) and not soup.find("table") and front is None:
         raise SourceLayoutError(f"{source}: no front matter, heading or table at {url}")
-    return _Card(source, url, front, title, _tables(soup), _statements(soup), issues)
+    layout = _html.Layout(soup)
+    tables = _tables(layout)
+    issues.extend(ParseIssue(source, "body", note) for note in layout.refusals())
+    statements = _statements(soup, layout, issues, source)
+    return _Card(source, url, front, title, tables, statements, issues)
 
 
 def _split_front_matter(text: str, source: str, url: str) -> tuple[str | None, str]:
@@ -221,22 +236,22 @@ def _load_front_matter(text: str, source: str, issues: list[ParseIssue]) -> dict
                        f"{MAX_FRONT_MATTER_BYTES})")
         )  # fmt: skip
         return None
-    depth = _flow_depth(text)
-    if depth > MAX_FLOW_DEPTH:
-        # PyYAML's scanner slows down quadratically with [[[...]]] nesting, so refuse first.
-        issues.append(ParseIssue(source, "front matter", f"front matter nested {depth} deep"))
-        return None
     try:
-        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)):
-            issues.append(ParseIssue(source, "front matter", "YAML aliases refused"))
-            return None
-        data = yaml.safe_load(text)
+        document = _yaml.load(text, allow_aliases=False, max_depth=MAX_FLOW_DEPTH)
+    except _yaml.YamlRefused as exc:
+        issues.append(ParseIssue(source, "front matter", f"front matter refused: {exc}"))
+        return None
     except yaml.YAMLError as exc:
         issues.append(ParseIssue(source, "front matter", f"front matter is not YAML: {exc}"))
         return None
-    except RecursionError:  # PyYAML composes nested collections recursively
-        issues.append(ParseIssue(source, "front matter", "front matter nested too deeply"))
+    if document.duplicates:
+        line, key = document.duplicates[0]
+        issues.append(
+            ParseIssue(source, "front matter", f"front matter refused: key {key!r} is repeated "
+                       f"(line {line}); which value the card means is unknown")
+        )  # fmt: skip
         return None
+    data = document.data
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -248,18 +263,6 @@ def _load_front_matter(text: str, source: str, issues: list[ParseIssue]) -> dict
     return data
 
 
-def _flow_depth(text: str) -> int:
-    """An upper bound of the ``[``/``{`` nesting of a YAML text (brackets in strings count)."""
-    depth = deepest = 0
-    for char in text:
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}" and depth:
-            depth -= 1
-    return deepest
-
-
 def _tuning(headings: list[str]) -> str | None:
     for heading in headings:
         if re.search(r"instruct", heading, re.IGNORECASE):
@@ -269,28 +272,39 @@ def _tuning(headings: list[str]) -> str | None:
     return None
 
 
-def _tables(soup: BeautifulSoup) -> list[_Table]:
+def _tables(layout: _html.Layout) -> list[_Table]:
     tables = []
-    for grid in _html.grids(soup):
+    for grid in layout.grids():
         if grid.kind != "table" or len(grid.rows) < 2:
             continue
-        headings = [_html.text_of(h) for h in _html.outline(grid.element)]
+        headings = [_html.text_of(h) for h in grid.outline]
         header = [re.sub(r"\*+$", "", c).strip() for c in grid.rows[0]]
         tables.append(_Table(grid.index, header, grid.rows[1:], _tuning(headings), headings))
     return tables
 
 
-def _statements(soup: BeautifulSoup) -> list[_Statement]:
+def _statements(
+    soup: BeautifulSoup, layout: _html.Layout, issues: list[ParseIssue], source: str
+) -> list[_Statement]:
     found: list[_Statement] = []
     seen: set[str] = set()
+    too_deep = 0
     for element in soup.find_all(["p", "li"]):
-        if element.find_parent("table") is not None:
+        if id(element) in layout.in_table:
+            continue
+        if layout.nesting.get(id(element), 0) > MAX_STATEMENT_DEPTH:
+            too_deep += 1  # its text is already part of an enclosing statement's
             continue
         text = _html.clean(element.get_text())
         if not text or text in seen:
             continue
         seen.add(text)
         found.append(_Statement(text, element, f"{element.name}: {text[:60]!r}"))
+    if too_deep:
+        issues.append(
+            ParseIssue(source, "body", f"{too_deep} paragraph(s) or list item(s) nested more "
+                       f"than {MAX_STATEMENT_DEPTH} deep were not read on their own")
+        )  # fmt: skip
     return found
 
 
@@ -322,7 +336,7 @@ def parse_date(text: str) -> str | None:
 def _tokens(name: str) -> list[str]:
     """A model name as comparable words: "Llama-3.2-11B-Vision-Instruct" -> llama 3.2 11b ..."""
     name = name.lower().rsplit("/", 1)[-1]
-    name = re.sub(r"\([^)]*\)", " ", name)
+    name = re.sub(r"\([^()]*\)", " ", name)  # [^()]: "((((..." stays linear
     return [t for t in re.split(r"[\s_\-*]+", name) if t and t != "meta"]
 
 
@@ -336,7 +350,7 @@ def _label_of(text: str) -> str:
 
 
 def _model_name(label: str, params: str) -> str:
-    base = re.sub(r"\s*\([^)]*\)", "", label).strip()
+    base = re.sub(r"\s*\([^()]*\)", "", label).strip()
     size = _SIZE.search(params)
     return f"{base} {size.group(1)}B" if size else base
 
@@ -356,10 +370,16 @@ class _Emitter:
         self.source = source
         self.result = ParseResult()
         self._seen: set[tuple] = set()
+        self.full = False
 
     def add(self, raw_id, attribute, value, unit, locator, note=None, qualifier=None) -> None:
         key = (raw_id, attribute, qualifier, value)
-        if key in self._seen:
+        if key in self._seen or self.full:
+            return
+        if len(self.result.observations) >= MAX_CARD_OBSERVATIONS:
+            self.full = True
+            self.issue(locator, f"more than {MAX_CARD_OBSERVATIONS:,} facts on one card; the "
+                       "rest were not read")  # fmt: skip
             return
         self._seen.add(key)
         self.result.observations.append(
@@ -567,7 +587,7 @@ def _release_dates(statement: _Statement) -> list[tuple[str | None, str, str]]:
     if following is None or following.name not in ("ul", "ol"):
         return []
     dated = []
-    for item in following.find_all("li"):
+    for item in following.find_all("li", limit=100):
         text = _html.clean(item.get_text())
         date = parse_date(text)
         size = _SIZE.search(text.split(":")[0])
@@ -655,7 +675,7 @@ def parse_hf_card(response: ArchivedResponse) -> ParseResult:
             emit.add(repo_id, attribute, "true", "bool", statement.locator, note=_short(note))
 
     emit.result.num_records = 1
-    return emit.result
+    return storable(emit.result)
 
 
 def _names_this_model(label: str, card: _Card, repo_tokens: list[str]) -> bool:
@@ -711,14 +731,23 @@ def _emit_front_matter(emit: _Emitter, repo_id: str, front: dict | None) -> None
 
 def _emit_statement(emit: _Emitter, raw_id: str, statement: _Statement, *, sizes: set[str]):
     """Release date and knowledge cutoff statements about ``raw_id``."""
-    for size, date, text in _release_dates(statement):
+    _emit_dated(emit, raw_id, statement, _dated_facts(statement), sizes=sizes)
+
+
+def _dated_facts(statement: _Statement) -> tuple[list[tuple[str | None, str, str]], str | None]:
+    """What a statement dates: (release dates by size, knowledge cutoff or None)."""
+    cutoff = parse_date(statement.text) if _CUTOFF.search(statement.text) else None
+    return _release_dates(statement), cutoff
+
+
+def _emit_dated(emit: _Emitter, raw_id: str, statement: _Statement, dated, *, sizes: set[str]):
+    releases, cutoff = dated
+    for size, date, text in releases:
         if size is None or size.lower() in sizes:
             emit.add(raw_id, RELEASE_DATE, date, "date", statement.locator, note=_short(text))
-    if _CUTOFF.search(statement.text):
-        date = parse_date(statement.text)
-        if date:
-            emit.add(raw_id, KNOWLEDGE_CUTOFF, date, "date", statement.locator,
-                     note=_short(statement.text))  # fmt: skip
+    if cutoff:
+        emit.add(raw_id, KNOWLEDGE_CUTOFF, cutoff, "date", statement.locator,
+                 note=_short(statement.text))  # fmt: skip
 
 
 # --- Meta's GitHub cards -------------------------------------------------------------------
@@ -731,6 +760,10 @@ def parse_meta_card(response: ArchivedResponse) -> ParseResult:
     models: dict[str, _ModelRow] = {}
     for table in card.tables:
         for row in _model_rows(table):
+            if row.name not in models and len(models) >= MAX_CARD_MODELS:
+                emit.issue(row.locator, f"more than {MAX_CARD_MODELS} models on one card; "
+                           "the rest were not read")  # fmt: skip
+                break
             models.setdefault(row.name, row)
             _emit_model_row(emit, row.name, row)
     if not models:
@@ -745,9 +778,11 @@ def parse_meta_card(response: ArchivedResponse) -> ParseResult:
     for table in card.tables:
         _benchmarks_by_row(table, emit, pick_column)
 
+    sizes = {name: _size_tokens(row.tokens) for name, row in models.items()}
     for statement in card.statements:
-        for name, row in models.items():
-            _emit_statement(emit, name, statement, sizes=_size_tokens(row.tokens))
+        dated = _dated_facts(statement)  # read once, then attributed to each model
+        for name in models:
+            _emit_dated(emit, name, statement, dated, sizes=sizes[name])
         if re.match(r"license\b", statement.text, re.IGNORECASE):
             license_name = _LICENSE_NAME.search(statement.text)
             if license_name:
@@ -756,4 +791,4 @@ def parse_meta_card(response: ArchivedResponse) -> ParseResult:
                              note=_short(statement.text))  # fmt: skip
 
     emit.result.num_records = len(models)
-    return emit.result
+    return storable(emit.result)

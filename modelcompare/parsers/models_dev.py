@@ -28,10 +28,12 @@ too, with its provider and id taken from the URL path.
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
 import tarfile
 import tomllib
+import zlib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -71,6 +73,7 @@ from modelcompare.parsers._common import (
     one_record,
     require,
     short_repr,
+    storable,
     to_date,
 )
 
@@ -79,6 +82,11 @@ MTOK = "usd_per_million_tokens"
 NOT_TOML = (".md", ".json", ".svg", ".sh", ".ts", ".png")
 _PROVIDER_FILE = re.compile(r"^providers/(?P<provider>[^/]+)/models/(?P<id>.+)$")
 _BASE_FILE = re.compile(r"^models/(?P<id>.+)\.toml$")
+# Caps on reading the tarball. The catalog tree is ~7,000 files of a few KB (2 MB unpacked in
+# the bundled copy); these leave a wide margin and still stop a bomb long before memory runs out.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # the whole decompressed stream, skipped members too
+MAX_TAR_MEMBERS = 100_000
+MAX_MEMBER_BYTES = 1024 * 1024
 _SINGLE_URL = re.compile(r"/(?P<rel>(?:providers/[^/]+/models|models)/.+\.toml)$")
 
 TEXT_FIELDS = {"name": NAME, "family": FAMILY, "license": LICENSE, "base_model": BASE_MODEL}
@@ -111,7 +119,7 @@ Where = Callable[[str], str]
 
 def parse_archive(response: ArchivedResponse) -> ParseResult:
     """The whole catalog (or one TOML file); ``num_records`` counts model files."""
-    files = _read_files(response)
+    files, refused = _read_files(response)
     bases = {m["id"]: path for path in files if (m := _BASE_FILE.match(_rel(path)))}
     offers = {
         path: m for path in files if (m := _PROVIDER_FILE.match(_rel(path))) and _is_toml(path)
@@ -121,7 +129,7 @@ def parse_archive(response: ArchivedResponse) -> ParseResult:
         SOURCE,
         "no providers/*/models/* or models/**.toml files in the response",
     )
-    result = ParseResult(num_records=len(offers) + len(bases))
+    result = ParseResult(num_records=len(offers) + len(bases), issues=refused)
     base_data = {}
     for raw_id, path in sorted(bases.items()):
         data = _load_toml(result, path, files[path], raw_id)
@@ -136,7 +144,7 @@ def parse_archive(response: ArchivedResponse) -> ParseResult:
         if data is not None:
             with one_record(result, SOURCE, path, raw_id):
                 _parse_offering(result, match["provider"], raw_id, path, data, base_data)
-    return result
+    return storable(result)
 
 
 def _parse_offering(
@@ -256,8 +264,9 @@ def _benchmarks(rec: Recorder, benchmarks: Any, where: Where) -> None:
 
 
 # --- reading the archive ------------------------------------------------------------------------
-def _read_files(response: ArchivedResponse) -> dict[str, bytes]:
-    """Member path -> bytes, for the archive's regular files (or the one TOML file fetched)."""
+def _read_files(response: ArchivedResponse) -> tuple[dict[str, bytes], list[ParseIssue]]:
+    """Member path -> bytes, for the archive's regular files (or the one TOML file fetched),
+    and the issues of members that were refused."""
     body = response.body or b""
     require(len(body) > 0, SOURCE, f"empty response body from {response.url}")
     if body[:2] == b"\x1f\x8b":
@@ -268,20 +277,88 @@ def _read_files(response: ArchivedResponse) -> dict[str, bytes]:
         SOURCE,
         f"response from {response.url} is neither a .tar.gz archive nor a models.dev TOML file",
     )
-    return {single["rel"]: body}
+    return {single["rel"]: body}, []
 
 
-def _read_tarball(body: bytes, url: str) -> dict[str, bytes]:
-    files = {}
+class _TooBig(Exception):
+    pass
+
+
+class _Capped(io.RawIOBase):
+    """A read-only stream that fails once more than ``limit`` bytes have come through it."""
+
+    def __init__(self, raw, limit: int):
+        self.raw, self.limit, self.count = raw, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(min(len(buffer), self.limit - self.count + 1))
+        self.count += len(data)
+        if self.count > self.limit:
+            raise _TooBig
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _read_tarball(body: bytes, url: str) -> tuple[dict[str, bytes], list[ParseIssue]]:
+    """Read the tarball as a stream, under caps, and keep only the catalog's regular files.
+
+    Nothing is ever written to disk, so a member named ``../../x`` cannot escape anywhere; it is
+    still refused (with an issue), because its path would become a provider or a model id. Links
+    are refused too: only regular files hold models. The caps stop a decompression bomb (a small
+    download that unpacks to gigabytes, or a sparse member that claims a huge size) before it
+    fills memory.
+    """
+    files: dict[str, bytes] = {}
+    issues: list[ParseIssue] = []
+    stream = _Capped(gzip.GzipFile(fileobj=io.BytesIO(body), mode="rb"), MAX_UNPACKED_BYTES)
     try:
-        with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
-            for member in tar:
-                if member.isfile() and _rel(member.name).startswith(("providers/", "models/")):
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
+            for count, member in enumerate(tar, start=1):
+                if count > MAX_TAR_MEMBERS:
+                    raise SourceLayoutError(
+                        f"{SOURCE}: response from {url} holds more than {MAX_TAR_MEMBERS:,} "
+                        "members; refused"
+                    )
+                problem = _member_problem(member)
+                if problem is None and member.isfile() and _in_catalog(member.name):
+                    if member.name in files:
+                        issues.append(
+                            ParseIssue(SOURCE, member.name, "member appears twice; last one read")
+                        )
                     files[member.name] = tar.extractfile(member).read()
-    except (tarfile.TarError, OSError, EOFError) as exc:
+                elif problem is not None:
+                    issues.append(ParseIssue(SOURCE, short_repr(member.name), problem))
+    except _TooBig:
+        raise SourceLayoutError(
+            f"{SOURCE}: response from {url} unpacks to more than {MAX_UNPACKED_BYTES:,} bytes; "
+            "refused as a decompression bomb"
+        ) from None
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         message = f"{SOURCE}: response from {url} is not a readable .tar.gz archive ({exc})"
         raise SourceLayoutError(message) from exc
-    return files
+    return files, issues
+
+
+def _member_problem(member: tarfile.TarInfo) -> str | None:
+    """Why a member of the catalog's folders is not read, or None (also None outside them)."""
+    name = member.name
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith("/") or ".." in parts or "\x00" in name:
+        return "member path is absolute or climbs out with '..'; refused"
+    if not _in_catalog(name):
+        return None
+    if member.issym() or member.islnk():
+        return f"link to {short_repr(member.linkname)} skipped: only regular files are read"
+    if member.isfile() and member.size > MAX_MEMBER_BYTES:
+        return f"{member.size:,} bytes, more than the {MAX_MEMBER_BYTES:,} a model file may have"
+    return None
+
+
+def _in_catalog(path: str) -> bool:
+    return _rel(path).startswith(("providers/", "models/"))
 
 
 def _rel(path: str) -> str:
@@ -300,7 +377,13 @@ def _load_toml(result: ParseResult, path: str, raw: bytes, raw_id: str) -> dict 
         return tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         result.issues.append(ParseIssue(SOURCE, path, f"not TOML: {exc}", raw_id))
-        return None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        result.issues.append(
+            ParseIssue(SOURCE, path, "not TOML we read: nested too deeply", raw_id)
+        )
+    except ValueError as exc:  # an integer of more than 4300 digits
+        result.issues.append(ParseIssue(SOURCE, path, f"not TOML we read: {exc}", raw_id))
+    return None
 
 
 # --- base_model inheritance -----------------------------------------------------------------------

@@ -56,6 +56,7 @@ from modelcompare.observations import (
     SourceLayoutError,
 )
 from modelcompare.parsers import _html
+from modelcompare.parsers._common import check_magnitude, short_repr, storable
 
 # Keep in sync with the page URLs in modelcompare/sources.py and registry/providers.yaml.
 PROVIDER_BY_HOST = {
@@ -68,20 +69,35 @@ PROVIDER_BY_HOST = {
     "openai.com": "openai",
 }
 MAX_BODY_BYTES = 20_000_000  # a pricing page is a few hundred KB; more is not a pricing page
+MAX_OBSERVATIONS = 50_000  # prices read from one page; a real one states a few thousand at most
+# Charsets a page may declare that we decode as declared; any other is read as UTF-8 with an
+# issue (UTF-7 and friends can smuggle markup past a reader that trusts the label).
+_CHARSETS = {
+    "utf-8": "utf-8", "utf8": "utf-8", "us-ascii": "ascii", "ascii": "ascii",
+    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "windows-1252": "cp1252",
+    "cp1252": "cp1252", "iso-8859-15": "iso-8859-15",
+}  # fmt: skip
+_SINGLE_BYTE = frozenset({"cp1252", "iso-8859-15"})
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 
 _MODEL_LABEL = re.compile(r"\b(models?|name|model id|id)\b", re.IGNORECASE)
 _AWS_REGION = re.compile(r"\b((?:us|eu|ap|ca|sa|me|af|il|mx)(?:-gov)?-[a-z]+-\d)\b")
 _REGION_LABEL = re.compile(r"^\s*region\s*:\s*(.+)$", re.IGNORECASE)
 _BATCH = re.compile(r"\bbatch\b", re.IGNORECASE)
+_CACHE = re.compile(r"\bcache[ds]?\b")
+_CACHE_WRITE = re.compile(r"\b(write|writes|creation)\b")
 _INPUT_ATTRS = (PRICE_INPUT, PRICE_OUTPUT, PRICE_BATCH_INPUT, PRICE_BATCH_OUTPUT)
 
 
 def price_attribute(label: str, *, batch_section: bool = False) -> str | None:
     """The price attribute a column label or ``<dt>`` names, or None for other columns."""
     text = label.lower()
-    if re.search(r"\bcache[ds]?\b.*\b(write|writes|creation)\b", text):
+    # "cache ... write": two searches, not one ``cache.*write`` pattern, which backtracks over the
+    # whole label at every "cache" and made a label of "cache " * 20000 take half a minute.
+    cache = _CACHE.search(text)
+    if cache and _CACHE_WRITE.search(text, cache.end()):
         return PRICE_CACHE_WRITE
-    if re.search(r"\bcache[ds]?\b|\bcache (read|hit)s?\b", text):
+    if cache:
         return PRICE_CACHE_READ
     batch = batch_section or bool(_BATCH.search(text))
     if re.search(r"\b(input|prompt)\b", text):
@@ -109,36 +125,92 @@ def parse_pricing_page(response: ArchivedResponse) -> ParseResult:
     body = response.body or b""
     if len(body) > MAX_BODY_BYTES:
         raise SourceLayoutError(f"{source}: {len(body)} bytes at {url} is too large for a page")
-    soup = _html.make_soup(body.decode("utf-8", errors="replace"))
+    result = ParseResult()
+    text, decoding_issue = decode_page(body, response.content_type)
+    if decoding_issue:
+        result.issues.append(ParseIssue(source, "body", decoding_issue))
+    layout = _html.Layout(_html.make_soup(text))
 
     found_tables = 0
     priced_tables = 0
     rows: list[_Row] = []
-    for grid in _html.grids(soup):
+    for grid in layout.grids():
         found_tables += 1
-        grid_rows = _rows_of_grid(grid)
+        grid_rows = _rows_of_grid(grid, layout)
         if grid_rows is not None:
             priced_tables += 1
             rows.extend(grid_rows)
-    for index, dl in enumerate(soup.find_all("dl")):
+        if grid.truncated:
+            result.issues.append(
+                ParseIssue(source, grid.label, f"more than {_html.MAX_GRID_CELLS:,} cells; "
+                           "only the first rows were read")
+            )  # fmt: skip
+    for index, dl in enumerate(layout.cards):
         found_tables += 1
-        card = _row_of_card(dl, index)
+        card = _row_of_card(dl, index, layout)
         if card is not None:
             priced_tables += 1
             rows.append(card)
+    refused = "; ".join(layout.refusals())
+    if refused:
+        result.issues.append(ParseIssue(source, "page", refused))
     if not found_tables:
-        raise SourceLayoutError(f"{source}: no price table found at {url}")
+        raise SourceLayoutError(
+            f"{source}: no price table found at {url}" + (f" ({refused})" if refused else "")
+        )
     if not priced_tables:
         raise SourceLayoutError(
             f"{source}: {found_tables} table(s) at {url} but none has an Input or Output price "
             "column; the page layout changed"
         )
 
-    result = ParseResult()
     for row in rows:
+        if len(result.observations) >= MAX_OBSERVATIONS:
+            result.issues.append(
+                ParseIssue(source, row.locator, f"more than {MAX_OBSERVATIONS:,} prices on one "
+                           "page; the rest were not read")
+            )  # fmt: skip
+            break
         emitted = _emit_row(source, provider, row, result)
         result.num_records += bool(emitted)
-    return result
+    return storable(result)
+
+
+def decode_page(body: bytes, content_type: str | None) -> tuple[str, str | None]:
+    """The page as text, and an issue when its bytes are not what its charset says.
+
+    The charset comes from the Content-Type header, else a ``<meta>`` in the first 2 KB, else
+    UTF-8. A page declared as a single-byte charset whose bytes are valid UTF-8 with non-ASCII
+    characters was mislabelled (the usual lie) and is read as UTF-8; bytes that do not decode
+    are replaced with U+FFFD. Either way the issue says so, since names may be damaged.
+    """
+    declared = None
+    for where in ((content_type or "").encode("latin-1", "replace"), body[:2048]):
+        match = _CHARSET.search(where)
+        if match:
+            declared = match.group(1).decode("ascii").lower()
+            break
+    codec = _CHARSETS.get(declared or "utf-8")
+    issue = None
+    if codec is None:
+        issue = f"declared charset {declared!r} is not one we read; read as UTF-8"
+        codec = "utf-8"
+    if codec in _SINGLE_BYTE and not body.isascii():
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return text, f"declared charset {declared!r} but the bytes are UTF-8; read as UTF-8"
+    try:
+        return body.decode(codec), issue
+    except UnicodeDecodeError as exc:
+        text = body.decode(codec, errors="replace")
+        lost = text.count("\ufffd")
+        return text, (
+            f"body is not valid {declared or 'UTF-8'} ({exc.reason} at byte {exc.start}); "
+            f"{lost} character(s) replaced with U+FFFD, names may be damaged"
+        )
 
 
 def _provider(source: str, url: str) -> str:
@@ -151,9 +223,9 @@ def _provider(source: str, url: str) -> str:
     return PROVIDER_BY_HOST[host]
 
 
-def _region(element) -> str | None:
+def _region(element, layout: _html.Layout) -> str | None:
     """The region a heading above ``element`` states, or None when the page states none."""
-    for heading in _html.outline(element):
+    for heading in layout.outline(element):
         text = _html.text_of(heading)
         code = _AWS_REGION.search(text)
         if code:
@@ -164,18 +236,18 @@ def _region(element) -> str | None:
     return None
 
 
-def _context(element) -> tuple[list[str], bool]:
+def _context(element, layout: _html.Layout) -> tuple[list[str], bool]:
     """Texts that may state the unit, and whether the table sits under a "Batch" heading."""
     lead = _html.lead_in(element)
-    headings = [_html.text_of(h) for h in _html.outline(element)]
+    headings = [_html.text_of(h) for h in layout.outline(element)]
     nearest = headings[:1] + lead[:2]
     batch = any(_BATCH.search(t) for t in nearest)
     return lead + headings, batch
 
 
-def _rows_of_grid(grid: _html.Grid) -> list[_Row] | None:
+def _rows_of_grid(grid: _html.Grid, layout: _html.Layout) -> list[_Row] | None:
     """The priced rows of one grid, or None when no row of it names a price column."""
-    context, batch_section = _context(grid.element)
+    context, batch_section = _context(grid.element, layout)
     context_unit = _html.first_unit(context)
     header_at = None
     for i, cells in enumerate(grid.rows[:5]):
@@ -195,7 +267,7 @@ def _rows_of_grid(grid: _html.Grid) -> list[_Row] | None:
     if not model_columns:
         return None
     model_col = model_columns[0]
-    region = _region(grid.element)
+    region = _region(grid.element, layout)
     unit_by_label = {label: (_html.price_unit(label), label) for label in header}
 
     rows: list[_Row] = []
@@ -223,19 +295,18 @@ def _rows_of_grid(grid: _html.Grid) -> list[_Row] | None:
     return rows
 
 
-def _row_of_card(dl, index: int) -> _Row | None:
+def _row_of_card(dl, index: int, layout: _html.Layout) -> _Row | None:
     """A card: the nearest heading names the model, its ``<dt>``/``<dd>`` pairs the prices."""
-    context, batch_section = _context(dl)
+    context, batch_section = _context(dl, layout)
     pairs: list[tuple[str, str, str]] = []
-    for dt_tag in dl.find_all("dt"):
-        dd_tag = dt_tag.find_next_sibling("dd")
+    for dt_tag, dd_tag in layout.terms(dl):
         label = _html.text_of(dt_tag)
         attribute = price_attribute(label, batch_section=batch_section)
-        if dd_tag is not None and attribute is not None:
+        if attribute is not None:
             pairs.append((label, _html.text_of(dd_tag), attribute))
     if not any(a in _INPUT_ATTRS for _, _, a in pairs):
         return None
-    headings = _html.outline(dl)
+    headings = layout.outline(dl)
     if not headings:
         return None
     return _Row(
@@ -244,7 +315,7 @@ def _row_of_card(dl, index: int) -> _Row | None:
         cells=pairs,
         unit_by_label={label: (_html.price_unit(label), label) for label, _, _ in pairs},
         context_unit=_html.first_unit(context),
-        region=_region(dl),
+        region=_region(dl, layout),
     )
 
 
@@ -257,8 +328,15 @@ def _emit_row(source: str, provider: str, row: _Row, result: ParseResult) -> int
         value = _html.money(text)
         if value is None:
             result.issues.append(
-                ParseIssue(source, locator, f"no price in cell {text!r}", raw_id=row.raw_id)
+                ParseIssue(
+                    source, locator, f"no price in cell {short_repr(text)}", raw_id=row.raw_id
+                )
             )
+            continue
+        try:
+            check_magnitude(Decimal(value), value)
+        except ValueError as exc:
+            result.issues.append(ParseIssue(source, locator, str(exc), raw_id=row.raw_id))
             continue
         unit, said = _unit_for(text, label, row)
         if unit is None:
@@ -266,7 +344,8 @@ def _emit_row(source: str, provider: str, row: _Row, result: ParseResult) -> int
                 ParseIssue(
                     source,
                     locator,
-                    f"price {value} has no stated unit (cell {text!r}, column {label!r})",
+                    f"price {value} has no stated unit (cell {short_repr(text)}, column "
+                    f"{short_repr(label)})",
                     raw_id=row.raw_id,
                 )
             )
