@@ -21,6 +21,7 @@ import json
 import os
 import re
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,14 +200,27 @@ class Archive:
         return None
 
     def load(self, response: ArchivedResponse) -> ArchivedResponse:
-        """The same response with its body, checked against its hash."""
+        """The same response with its body, checked against its size and hash.
+
+        The blob is unpacked only up to the size its record states, so a damaged or planted
+        blob that unpacks to gigabytes is refused after ``size + 1`` bytes, not held in memory.
+        """
         blob = self._blob_path(response.sha256)
         try:
-            body = gzip.decompress(blob.read_bytes())
+            packed = blob.read_bytes()
         except FileNotFoundError as exc:
             raise ArchiveError(
                 f"blob missing for {response.source} {response.url}: {blob}"
             ) from exc
+        try:
+            unpacker = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            body = unpacker.decompress(packed, response.size + 1)
+        except zlib.error as exc:
+            raise ArchiveError(f"blob is not gzip data: {blob} ({exc})") from exc
+        if len(body) != response.size or not unpacker.eof:
+            raise ArchiveError(
+                f"blob does not unpack to the {response.size} bytes its record states: {blob}"
+            )
         if hashlib.sha256(body).hexdigest() != response.sha256:
             raise ArchiveError(f"blob does not match its hash: {blob}")
         return dataclasses.replace(response, body=body)

@@ -48,6 +48,11 @@ DEFAULT_API_KEY_ENV: tuple[tuple[str, str], ...] = (("openrouter.ai", "OPENROUTE
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _SNIPPET_BYTES = 512  # how much of an error body we read, only to log it
+# RFC 9309 asks crawlers to read at least 500 KiB of a robots.txt; we read no more than that.
+ROBOTS_MAX_BYTES = 512 * KiB
+# A configured key shorter than this is not a real key; searching responses for it would match
+# ordinary text, so only longer values are looked for in what a server sends back.
+_MIN_SECRET_LEN = 8
 
 
 def _package_version() -> str:
@@ -277,7 +282,7 @@ class PoliteClient:
             wire = self._follow(
                 source_name, target, allowed_hosts, _validators(previous), check_robots
             )
-            return _to_archived(source_name, url, wire, previous)
+            return _to_archived(source_name, url, wire, previous, self._secrets())
         except _Failure as exc:
             raise FetchError(source_name, url, exc.describe(url)) from exc
         except httpx.InvalidURL as exc:
@@ -314,6 +319,11 @@ class PoliteClient:
                 return wire
             target = _next_hop(wire, allowed_hosts)
         raise _Failure(f"more than {self.settings.max_redirects} redirects (last to {target})")
+
+    def _secrets(self) -> tuple[str, ...]:
+        """The API keys configured for any host, to keep out of what we log and archive."""
+        values = (os.environ.get(env_var) for _, env_var in self.settings.api_key_env)
+        return tuple(v for v in values if v and len(v) >= _MIN_SECRET_LEN)
 
     def _auth_headers(self, target: httpx.URL) -> dict[str, str]:
         """A bearer token for hosts that take one, read from the environment at request time."""
@@ -492,7 +502,8 @@ class PoliteClient:
                 f"{wire.phrase}; treating the host as disallowed",
             )
         parser = RobotFileParser(url)
-        parser.parse(wire.body.decode("utf-8", errors="replace").splitlines())
+        text = wire.body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace")
+        parser.parse(text.splitlines())
         return _Robots(url, parser=parser)
 
 
@@ -526,24 +537,49 @@ def _next_hop(wire: _Wire, allowed_hosts) -> httpx.URL:
     return target
 
 
+def _redacted(data: bytes, secrets: tuple[str, ...]) -> bytes:
+    for secret in secrets:
+        data = data.replace(secret.encode(), b"[redacted]")
+    return data
+
+
+def _without_secrets(headers: dict[str, str], secrets: tuple[str, ...]) -> dict[str, str]:
+    """Headers minus any whose value repeats a key (a server that echoes the request back)."""
+    return {k: v for k, v in headers.items() if not any(s in v for s in secrets)}
+
+
 def _to_archived(
-    source: str, url: str, wire: _Wire, previous: ArchivedResponse | None
+    source: str,
+    url: str,
+    wire: _Wire,
+    previous: ArchivedResponse | None,
+    secrets: tuple[str, ...] = (),
 ) -> ArchivedResponse:
-    """Turn the last hop into a record, or refuse it; nothing partial ever becomes a record."""
+    """Turn the last hop into a record, or refuse it; nothing partial ever becomes a record.
+
+    Nothing that repeats an API key is archived: a header whose value holds one is dropped,
+    and a body that holds one is refused whole (it cannot be cut without changing the record).
+    """
     redirect_note = None if str(wire.url) == url else f"redirected to {wire.url}"
     if wire.status == 304:
-        return _not_modified(source, url, wire, previous, redirect_note)
+        return _not_modified(source, url, wire, previous, redirect_note, secrets)
     if wire.status != 200:
         log.warning(
             "%s: GET %s answered HTTP %d; body starts %r",
             source,
             wire.url,
             wire.status,
-            wire.body[:200],
+            _redacted(wire.body[:200], secrets),
         )
         raise _Failure(f"HTTP {wire.status} {wire.phrase}", wire.url)
     if not wire.body:
         raise _Failure("empty body on HTTP 200", wire.url)
+    if any(secret.encode() in wire.body for secret in secrets):
+        raise _Failure(
+            "the response body repeats an API key we sent; refused so that the key never "
+            "reaches the archive",
+            wire.url,
+        )
     return ArchivedResponse.from_bytes(
         source,
         url,
@@ -551,13 +587,18 @@ def _to_archived(
         wire.fetched_at,
         status=200,
         content_type=wire.headers.get("content-type"),
-        headers=wire.headers,
+        headers=_without_secrets(wire.headers, secrets),
         note=redirect_note,
     )
 
 
 def _not_modified(
-    source: str, url: str, wire: _Wire, previous: ArchivedResponse | None, redirect_note
+    source: str,
+    url: str,
+    wire: _Wire,
+    previous: ArchivedResponse | None,
+    redirect_note,
+    secrets: tuple[str, ...] = (),
 ) -> ArchivedResponse:
     """A 304 proves the previous body is still current now: re-stamp it, keep its status honest.
 
@@ -575,7 +616,7 @@ def _not_modified(
         wire.fetched_at,
         status=304,
         content_type=previous.content_type,
-        headers={**previous.headers, **fresh},
+        headers=_without_secrets({**previous.headers, **fresh}, secrets),
         note=f"{note}; {redirect_note}" if redirect_note else note,
     )
 
