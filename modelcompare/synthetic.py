@@ -34,9 +34,9 @@ from modelcompare.archive import Archive
 
 REPO = Path(__file__).resolve().parent.parent
 REPLAY_DIR = REPO / "replay"
-# The sources a quick template is built from: one fetch each of the three that list the most
-# providers, prices and capabilities, plus the benchmark source. Small enough for CI.
-QUICK_SOURCES = ("openrouter", "litellm", "models_dev", "aa_benchmarks")
+# The sources a quick template is built from: the newest fetch of two that list many providers,
+# prices and capabilities, and of the benchmark source. Small enough for CI (a few seconds).
+QUICK_SOURCES = ("openrouter", "litellm", "aa_benchmarks")
 PRICE_ATTRIBUTES = (
     "price_input", "price_output", "price_cache_read", "price_cache_write",
     "price_batch_input", "price_batch_output", "price_image", "price_request",
@@ -46,6 +46,16 @@ COPIED_AS_IS = (
     "core.source_specs",
     "core.source_status",
     "raw.responses",
+)
+# Tables copied once per synthetic model, ids rewritten (and offering prices scaled), with the
+# rows kept (the release documents read only the rejected candidates).
+CLONED = (
+    ("core.offerings", None),
+    ("core.facts", None),
+    ("core.fact_sources", None),
+    ("core.price_history", None),
+    ("core.conflicts", None),
+    ("core.fact_candidates", "t.reject_reason is not null"),
 )
 
 
@@ -104,15 +114,71 @@ def _replay_as_of(con) -> dt.date:
     return row[0] if row and row[0] else dt.datetime.now(dt.UTC).date()
 
 
+def _clone(con: duckdb.DuckDBPyConnection, table: str, where: str | None) -> None:
+    """Copy ``table`` from the template once per synthetic model that copies its subject."""
+    schema, name = table.split(".")
+    columns = {
+        c
+        for (c,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = 'tpl'"
+            " and schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+    if not columns:
+        return  # an older template without this table
+    price_attrs = "(" + ", ".join(f"'{a}'" for a in PRICE_ATTRIBUTES) + ")"
+    scaled = (
+        f"case when t.attribute in {price_attrs} then (t.num_value * o.factor)::decimal(38, 12)"
+        " else t.num_value end as num_value"
+        if {"attribute", "num_value"} <= columns
+        else None
+    )
+    filters = [where] if where else []
+
+    def replaced(pairs: dict[str, str]) -> str:
+        items = [f"{expr} as {col}" for col, expr in pairs.items() if col in columns]
+        return f"t.* replace ({', '.join(items)})" if items else "t.*"
+
+    offering = {"offering_id": "o.offering_id", "model_id": "o.model_id"}
+    if scaled:
+        offering["num_value"] = scaled.removesuffix(" as num_value")
+    model = {"model_id": "m.model_id"}
+    if {"scope", "subject_id"} <= columns:
+        parts = [
+            f"select {replaced({**offering, 'subject_id': 'o.offering_id'})} from syn_offerings as o"
+            " inner join tpl.{table} as t on t.scope = 'offering' and t.subject_id = o.tpl_offering",
+            f"select {replaced({**model, 'subject_id': 'm.model_id'})} from syn_models as m"
+            " inner join tpl.{table} as t on t.scope = 'model' and t.subject_id = m.tpl_model",
+        ]
+    elif "offering_id" in columns:
+        parts = [
+            f"select {replaced(offering)} from syn_offerings as o"
+            " inner join tpl.{table} as t on t.offering_id = o.tpl_offering"
+        ]
+    else:
+        parts = [
+            f"select {replaced(model)} from syn_models as m"
+            " inner join tpl.{table} as t on t.model_id = m.tpl_model"
+        ]
+    sql = " union all by name ".join(
+        part.format(table=table) + (" where " + " and ".join(filters) if filters else "")
+        for part in parts
+    )
+    con.execute(f"create or replace table {table} as {sql}")
+
+
 def populate(
     con: duckdb.DuckDBPyConnection,
     n: int,
     template: str | os.PathLike[str],
     *,
     seed: int = 1,
+    max_published: int | None = None,
 ) -> dict:
     """Fill the open (empty or previously populated) warehouse ``con`` with ``n`` synthetic
-    models scaled from the warehouse file ``template``. Returns figures about the result."""
+    models scaled from the warehouse file ``template``; ``max_published`` caps how many stay
+    published (the rest are not). Returns figures about the result."""
     if n < 2:
         raise ValueError("need at least two models for a pair")
     con.execute("attach ? as tpl (read_only)", [str(template)])
@@ -163,7 +229,6 @@ def populate(
             """,
             {"seed": seed},
         )
-        price_attrs = "(" + ", ".join(f"'{a}'" for a in PRICE_ATTRIBUTES) + ")"
         con.execute(
             """
             create or replace table core.models as
@@ -171,63 +236,14 @@ def populate(
             from syn_models as m inner join tpl.core.models as t on t.model_id = m.tpl_model
             """
         )
-        con.execute(
-            """
-            create or replace table core.offerings as
-            select t.* replace (o.offering_id as offering_id, o.model_id as model_id)
-            from syn_offerings as o inner join tpl.core.offerings as t on t.offering_id = o.tpl_offering
-            """
-        )
-        con.execute(
-            f"""
-            create or replace table core.facts as
-            select t.* replace (
-                o.model_id as model_id, o.offering_id as offering_id, o.offering_id as subject_id,
-                case when t.attribute in {price_attrs} then (t.num_value * o.factor)::decimal(38, 12)
-                    else t.num_value end as num_value)
-            from syn_offerings as o
-            inner join tpl.core.facts as t on t.scope = 'offering' and t.offering_id = o.tpl_offering
-            union all by name
-            select t.* replace (m.model_id as model_id, m.model_id as subject_id)
-            from syn_models as m
-            inner join tpl.core.facts as t on t.scope = 'model' and t.subject_id = m.tpl_model
-            """
-        )
-        con.execute(
-            f"""
-            create or replace table core.fact_sources as
-            select t.* replace (o.offering_id as subject_id,
-                case when t.attribute in {price_attrs} then (t.num_value * o.factor)::decimal(38, 12)
-                    else t.num_value end as num_value)
-            from syn_offerings as o
-            inner join tpl.core.fact_sources as t on t.scope = 'offering' and t.subject_id = o.tpl_offering
-            union all by name
-            select t.* replace (m.model_id as subject_id)
-            from syn_models as m
-            inner join tpl.core.fact_sources as t on t.scope = 'model' and t.subject_id = m.tpl_model
-            """
-        )
-        con.execute(
-            """
-            create or replace table core.price_history as
-            select t.* replace (o.offering_id as offering_id, o.model_id as model_id,
-                (t.num_value * o.factor)::decimal(38, 12) as num_value)
-            from syn_offerings as o
-            inner join tpl.core.price_history as t on t.offering_id = o.tpl_offering
-            """
-        )
-        con.execute(
-            """
-            create or replace table core.conflicts as
-            select t.* replace (o.model_id as model_id, o.offering_id as subject_id)
-            from syn_offerings as o
-            inner join tpl.core.conflicts as t on t.scope = 'offering' and t.subject_id = o.tpl_offering
-            union all by name
-            select t.* replace (m.model_id as model_id, m.model_id as subject_id)
-            from syn_models as m
-            inner join tpl.core.conflicts as t on t.scope = 'model' and t.subject_id = m.tpl_model
-            """
-        )
+        if max_published is not None:
+            con.execute(
+                "update core.models set publish = false where publish and model_id not in"
+                " (select model_id from core.models where publish order by model_id limit ?)",
+                [max_published],
+            )
+        for table, where in CLONED:
+            _clone(con, table, where)
         for table in COPIED_AS_IS:
             con.execute(f"create or replace table {table} as select * from tpl.{table}")
         real = con.execute("select count(*) from tpl.core.models").fetchone()[0]

@@ -68,7 +68,23 @@ def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> duckdb.
     con.execute("set preserve_insertion_order = false")
     if not read_only:
         run_sql(con, "create_raw_tables.sql")
+        _drop_tables_now_views(con)
     return con
+
+
+# Objects that older versions stored as tables and sql/ now defines as views over a compact
+# table (see sql/build_pair_facts.sql). SQL cannot drop "a table or a view", so a warehouse made
+# by an older version loses the old tables here, once; the next compare run makes the views.
+_NOW_VIEWS = ("pair_facts", "pair_monthly_costs")
+
+
+def _drop_tables_now_views(con: duckdb.DuckDBPyConnection) -> None:
+    for (name,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database()"
+        " and schema_name = 'compare' and list_contains(?, table_name)",
+        [list(_NOW_VIEWS)],
+    ).fetchall():
+        con.execute(f"drop table compare.{name}")  # a name from _NOW_VIEWS, never from input
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
