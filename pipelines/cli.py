@@ -26,7 +26,9 @@ import dagster as dg
 from modelcompare import export, warehouse
 from pipelines.resources import connect_waiting, default_resources
 
-out = sys.stdout.write
+
+def out(text: str) -> None:
+    sys.stdout.write(text)
 
 
 def partition_range() -> int:
