@@ -36,6 +36,7 @@ def safe_slug(value: str) -> str:
     slug = re.sub(r"-{2,}", "-", slug).strip("-.")
     if (
         slug == value
+        and slug
         and len(slug) <= MAX_LEN
         and not _HASHED.search(slug)
         and slug.split(".", 1)[0] not in _DEVICES

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import re
 import reprlib
+import string
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -276,6 +277,7 @@ _TEXT_FIELDS = tuple(
 )
 _ISSUE_TEXT = ("source", "locator", "reason", "raw_id")
 _BIGINT = 2**63
+_PUNCTUATION = frozenset(string.punctuation + string.whitespace)
 
 
 def _storable(text: str) -> bool:
@@ -289,6 +291,14 @@ def _storable(text: str) -> bool:
     return True
 
 
+def _names_something(raw_id: str) -> bool:
+    """Whether a raw id can name a model: ".", "..", "-" or "meta-llama/" cannot (only ASCII
+    punctuation, or nothing after the last "/"), and the identity SQL would turn them into an
+    empty model id (see docs/hostile-inputs.md)."""
+    text = raw_id.strip()
+    return not text.endswith("/") and any(c not in _PUNCTUATION for c in text)
+
+
 def _escaped(text: str) -> str:
     return text if _storable(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
@@ -298,11 +308,26 @@ def storable(result: ParseResult) -> ParseResult:
 
     JSON and YAML let a string escape an unpaired UTF-16 surrogate (``"\\ud800"``); Python
     keeps it, but DuckDB and UTF-8 refuse it, so one such string would fail the load of the
-    whole response. A tier threshold must fit the BIGINT column. Such an observation becomes
-    an issue (its text escaped), and the rest of the response is loaded as usual.
+    whole response. A tier threshold must fit the BIGINT column. A raw id with no letter or
+    digit in it (``..``) names no model, and would become an empty model id. Such an
+    observation becomes an issue (its text escaped), and the rest of the response is loaded.
     """
     kept = []
+    named: dict[str, bool] = {}
     for obs in result.observations:
+        if obs.raw_id not in named:
+            named[obs.raw_id] = _names_something(obs.raw_id)
+        if not named[obs.raw_id]:
+            result.issues.append(
+                ParseIssue(
+                    obs.source,
+                    _escaped(obs.locator),
+                    f"{obs.attribute}: not stored: the raw id {short_repr(obs.raw_id)} names "
+                    "nothing (only punctuation, or it ends in '/')",
+                    _escaped(obs.raw_id),
+                )
+            )
+            continue
         bad = [
             name
             for name in _TEXT_FIELDS
