@@ -5,6 +5,10 @@ fails only its own step and keeps its last good data), and ``publish_job`` rebui
 pair facts and the release from whatever is loaded. The nightly schedule starts the first;
 a run-status sensor starts the second when it ends, success or failure, so one bad source
 never stops the release, while blocking checks stop bad data from reaching it.
+
+Every asset and check that opens the DuckDB file is in the ``warehouse`` pool; the instance
+made by ``scripts/dagster-home`` limits that pool to one step and the run queue to one run,
+so runs started together take turns instead of colliding (docs/operations.md, Concurrency).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ PUBLISH = dg.AssetSelection.groups("normalize", "compare", "publish")
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=INGEST - dg.AssetSelection.keys(ingest.archive_index.key),
+    selection=INGEST - dg.AssetSelection.assets(ingest.archive_index.key),
     description="Load the sources for one or more fetch dates into raw tables.",
 )
 publish_job = dg.define_asset_job(
@@ -29,7 +33,7 @@ publish_job = dg.define_asset_job(
 )
 archive_job = dg.define_asset_job(
     "archive_job",
-    selection=dg.AssetSelection.keys(ingest.archive_index.key),
+    selection=dg.AssetSelection.assets(ingest.archive_index.key),
     description="Register the archive's fetch dates as partitions (fetches today's in live mode).",
 )
 
