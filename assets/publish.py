@@ -1,29 +1,24 @@
 """Publish: render the release from facts and pair facts, validate it, switch it in whole.
 
-Grain: one JSON document per model, one per published pair, plus catalog, changes, index and
-manifest under ``<export_dir>/current/v1/``. Blocking checks on the upstream assets stop this
-asset from running at all, so a bad load never reaches a release.
+Grain: one JSON document per model, one per published pair, plus catalog, changes, index,
+manifest and the JSON Schemas under ``<export_dir>/current/v1/``, and one HTML page per
+published pair and published model plus an index under ``<export_dir>/current/site/``. Every
+file is checked against the contract (``schemas/v1`` and the checks in
+``export.document_errors``) before anything is written: a failure stops the release and the
+previous one stays current. Blocking checks on the upstream assets stop this asset from running
+at all, so a bad load never reaches a release.
 """
 
 import datetime as dt
-import json
 
 import dagster as dg
 
 from assets.compare import load_comparison_settings, pair_facts
 from assets.normalize import resolve_as_of
-from modelcompare import export
+from modelcompare import export, pages
 from pipelines.resources import HttpResource, ReleaseResource, WarehouseResource
 
-
-def validate_document(path: str, body: bytes) -> None:
-    """Every document parses, carries the contract version and, except index-type files, a
-    last_reviewed stamp key. The JSON Schemas in schemas/ are checked by the tests."""
-    doc = json.loads(body)
-    if doc.get("schema_version") != export.SCHEMA_VERSION:
-        raise ValueError(f"{path}: schema_version is {doc.get('schema_version')!r}")
-    if doc.get("kind") in ("model", "pair") and "last_reviewed" not in doc:
-        raise ValueError(f"{path}: no last_reviewed")
+CONTRACT_CHECK = "documents_match_contract"
 
 
 @dg.asset(
@@ -32,46 +27,84 @@ def validate_document(path: str, body: bytes) -> None:
     deps=[pair_facts],
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="warehouse",
-    kinds={"json"},
+    kinds={"json", "html"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            CONTRACT_CHECK,
+            asset=["publish", "release"],
+            blocking=True,
+            description="Every file of the release matches the v1 contract (JSON Schemas, "
+            "resolvable sources, last_reviewed, distinct statements, static pages). A failure "
+            "stops the release before anything is written.",
+        )
+    ],
 )
 def release(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     release: ReleaseResource,
     http: HttpResource,
-) -> dg.MaterializeResult:
-    """One release: JSON v1 documents for every model and every published pair, switched in
-    atomically under <export_dir>/current. Unchanged input writes no file."""
+):
+    """One release: JSON v1 documents for every model and every published pair, and pages for
+    the published ones, switched in atomically under <export_dir>/current. Unchanged input
+    writes no file."""
     settings = load_comparison_settings()
-    with warehouse.connect(read_only=False) as con:
+    with warehouse.connect(read_only=True) as con:  # reads only: a no-op run writes nothing
         as_of = resolve_as_of(con, release, http)
         docs = export.build_documents(con, as_of, settings["blend"])
-    context.log.info("Rendered %d documents as of %s", len(docs), as_of)
+    num_documents = len(docs)
+    if release.pages:
+        docs.update(pages.render_site(docs))
+    context.log.info(
+        "Rendered %d documents and %d pages as of %s",
+        num_documents, len(docs) - num_documents, as_of,
+    )  # fmt: skip
 
-    result = export.publish(
-        docs,
-        release.export_dir,
-        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-        validate=validate_document,
-    )
+    checked = []
+
+    def validate(files: dict[str, bytes]) -> None:
+        checked.append(export.validate_documents(files))
+
+    try:
+        result = export.publish(
+            docs,
+            release.export_dir,
+            generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            validate=validate,
+        )
+    except export.ReleaseInvalid as exc:
+        context.log.error("Release refused: %s", exc)
+        raise dg.Failure(
+            description="The release breaks the v1 contract; the previous release stays current.",
+            metadata={"errors": dg.MetadataValue.text(str(exc)[:5000])},
+        ) from exc
+
     if result.changed:
         context.log.info(
-            "Published release %s: %d files written, %d unchanged files linked",
-            result.release_id, result.files_written, result.files_linked,
+            "Published release %s: %d files written, %d unchanged files linked, %d checked",
+            result.release_id, result.files_written, result.files_linked, sum(checked),
         )  # fmt: skip
     else:
-        context.log.info("Nothing changed since release %s; nothing written", result.release_id)
+        context.log.info("Nothing changed since release %s: no file written", result.release_id)
     changes = result.changes
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "release_id": result.release_id,
             "changed": result.changed,
             "files_written": result.files_written,
             "files_unchanged": result.files_linked,
-            "num_documents": len(docs),
+            "files_checked": sum(checked),
+            "num_documents": num_documents,
+            "num_pages": len(docs) - num_documents,
             "as_of": as_of.isoformat(),
             "path": dg.MetadataValue.path(str(result.release_dir) if result.release_dir else ""),
             "num_price_changes": len(changes.get("price_changes", [])),
             "num_fact_changes": len(changes.get("fact_changes", [])),
+            "num_documents_changed": len(changes.get("documents_changed", [])),
         }
+    )
+    yield dg.AssetCheckResult(
+        check_name=CONTRACT_CHECK,
+        passed=True,
+        metadata={"files_checked": sum(checked), "release_changed": result.changed},
     )

@@ -1,38 +1,55 @@
 """Release: JSON documents built from facts and pair facts, published whole or not at all.
 
-Contract (schema_version 1): ``v1/index.json``, ``v1/models/<model>.json``,
-``v1/pairs/<a>--<b>.json``, ``v1/changes.json`` and ``v1/manifest.json``. Every fact is an
-object ``{"value", "unit", "verified_at", "sources": [response ids], ...}`` and every document
-lists the responses it cites under ``sources`` (url, fetched_at). ``last_reviewed`` is the oldest
-``verified_at`` among the facts a document shows, never the run date; the run time appears only
-in the index and the manifest, so an unchanged document is byte-identical run after run.
+Contract (schema_version 1, described field by field in ``docs/contract.md`` and by the JSON
+Schemas in ``schemas/v1/``): ``v1/index.json``, ``v1/catalog.json``, ``v1/models/<model>.json``,
+``v1/pairs/<a>--<b>.json``, ``v1/changes.json``, ``v1/manifest.json`` and a copy of the schemas
+under ``v1/schemas/``. Pages rendered from the same documents sit beside them under ``site/``.
 
-Publishing writes a complete release into a staging folder, validates it, renames it into
-``releases/<release_id>`` and swaps the ``current`` symlink atomically. A crash at any point
-leaves ``current`` pointing at the previous, whole release. A run whose documents equal the
-current release's writes nothing.
+Every fact is an object ``{"value", "unit", "verified_at", "sources": [response ids], ...}`` and
+every document lists the responses it cites under ``sources`` (url, fetched_at). Both
+``last_reviewed`` and the ``sources`` map are derived from the finished document itself (see
+``_finish``), so they cover exactly the facts the document shows. The run time appears only in
+the index and the manifest, so an unchanged document is byte-identical run after run.
+
+Publishing validates every document, writes a complete release into a staging folder, renames
+it into ``releases/<release_id>`` and swaps the ``current`` symlink atomically. A crash at any
+point leaves ``current`` pointing at the previous, whole release. A run whose documents equal
+the current release's writes nothing at all.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
+import jsonschema
+import referencing
 
+from modelcompare import narrative
 from modelcompare.slugs import safe_slug
 
 SCHEMA_VERSION = "1.0"
 CONTRACT = "v1"
+SITE = "site"
 KEEP_RELEASES = 5
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA_DIR = REPO / "schemas" / CONTRACT
+# Written by publish itself, after the release id is known; never part of the id.
+RUN_FILES = (f"{CONTRACT}/index.json", f"{CONTRACT}/changes.json", f"{CONTRACT}/manifest.json")
 
 CAPABILITIES = ("vision", "reasoning", "tool_calling", "structured_output")
 MODEL_FACTS = (
@@ -49,8 +66,15 @@ PRICE_KINDS = {
     "price_image": "image",
     "price_request": "request",
 }
+PRICE_UNITS = {"image": "usd_per_image", "request": "usd_per_request"}
 OFFERING_LIMITS = ("context_window", "max_input_tokens", "max_output_tokens")
-MISSING = "no source states it"
+USD_PER_MTOK = "usd_per_million_tokens"
+MISSING_NO_SOURCE = "no_source"
+MISSING_REJECTED = "rejected"
+MISSING_TEXT = {
+    MISSING_NO_SOURCE: "no source states it",
+    MISSING_REJECTED: "every value a source stated was rejected",
+}
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -94,6 +118,15 @@ def _date(value) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
+def _typed(unit: str | None, num, text):
+    """A stated value in the type its unit promises: booleans, whole token counts, numbers."""
+    if unit == "bool":
+        return None if text is None else text == "true"
+    if num is not None:
+        return int(num) if unit == "tokens" else num
+    return text
+
+
 @dataclasses.dataclass
 class Catalog:
     """Everything the documents are rendered from, read once from DuckDB."""
@@ -102,6 +135,7 @@ class Catalog:
     facts: dict[tuple, dict]  # (scope, subject_id, attribute, qualifier, tier) -> fact row
     fact_keys: dict[tuple, list[tuple]]  # (scope, subject_id) -> keys of its facts, sorted
     fact_sources: dict[tuple, list[dict]]
+    rejected: dict[tuple, list[dict]]  # fact keys with no fact: the rejected candidates
     models: dict[str, dict]
     offerings: dict[str, list[dict]]  # model_id -> offerings
     history: dict[str, list[dict]]  # offering_id -> history rows
@@ -109,50 +143,53 @@ class Catalog:
     source_status: dict[str, dict]
     licenses: dict[str, dict]
     summaries: dict[str, dict]
-    limit_conflicts: dict[
-        str, list[dict]
-    ]  # model_id -> offerings whose limits cannot hold its context
+    limit_conflicts: dict[str, list[dict]]  # model_id -> offerings whose limits undercut it
     profile_costs: dict[str, list[dict]]
     profiles: list[dict]
     blend: dict
+
+
+def _key(row: dict, qualifier: str = "qualifier", tier: str = "tier_min_tokens") -> tuple:
+    return (row["scope"], row["subject_id"], row["attribute"], row[qualifier], row[tier])
 
 
 def read_catalog(con: duckdb.DuckDBPyConnection, as_of: dt.date, blend: dict) -> Catalog:
     facts = {}
     by_subject = defaultdict(list)
     for row in _rows(con, "select * from core.facts"):
-        key = (
-            row["scope"],
-            row["subject_id"],
-            row["attribute"],
-            row["qualifier"],
-            row["tier_min_tokens"],
-        )
-        facts[key] = row
-        by_subject[(row["scope"], row["subject_id"])].append(key)
+        facts[_key(row)] = row
+        by_subject[(row["scope"], row["subject_id"])].append(_key(row))
     fact_sources = defaultdict(list)
     for row in _rows(
         con,
         "select scope, subject_id, attribute, qualifier, tier_min_tokens, response_id, source,"
         " raw_id, provider_id, raw_value, raw_unit, num_value, text_value, reject_reason,"
-        " is_chosen, agrees from core.fact_sources order by source, response_id, raw_id, provider_id, obs_id",
+        " is_chosen, agrees from core.fact_sources"
+        " order by source, response_id, raw_id, provider_id, obs_id",
     ):
-        key = (
-            row["scope"],
-            row["subject_id"],
-            row["attribute"],
-            row["qualifier"],
-            row["tier_min_tokens"],
-        )
-        fact_sources[key].append(row)
+        fact_sources[_key(row)].append(row)
+    # Attributes a source stated but every statement was refused: the page says so, not
+    # "no source states it".
+    rejected = defaultdict(list)
+    for row in _rows(
+        con,
+        "select c.scope, c.subject_id, c.attribute, c.qualifier_key, c.tier_key, c.response_id,"
+        " c.source, c.raw_id, c.value as raw_value, c.unit as raw_unit, c.reject_reason"
+        " from core.fact_candidates as c where c.reject_reason is not null and not exists ("
+        " select 1 from core.facts as f where f.scope = c.scope and f.subject_id = c.subject_id"
+        " and f.attribute = c.attribute and f.qualifier = c.qualifier_key"
+        " and f.tier_min_tokens = c.tier_key)"
+        " order by c.source, c.response_id, c.raw_id, c.obs_id",
+    ):
+        rejected[_key(row, "qualifier_key", "tier_key")].append(row)
     offerings = defaultdict(list)
     for row in _rows(con, "select * from core.offerings order by provider_id, offering_id"):
         offerings[row["model_id"]].append(row)
     history = defaultdict(list)
     for row in _rows(
         con,
-        "select * from core.price_history order by offering_id, attribute, tier_min_tokens, source,"
-        " valid_from, basis, valid_to, num_value",
+        "select * from core.price_history order by offering_id, attribute, tier_min_tokens,"
+        " valid_from, source, basis, valid_to, num_value",
     ):
         history[row["offering_id"]].append(row)
     profile_costs = defaultdict(list)
@@ -161,8 +198,9 @@ def read_catalog(con: duckdb.DuckDBPyConnection, as_of: dt.date, blend: dict) ->
     return Catalog(
         as_of=as_of,
         facts=facts,
-        fact_keys={k: sorted(v) for k, v in by_subject.items()},
+        fact_keys={k: sorted(v, key=_sort_key) for k, v in by_subject.items()},
         fact_sources=fact_sources,
+        rejected=rejected,
         models={
             r["model_id"]: r for r in _rows(con, "select * from core.models order by model_id")
         },
@@ -187,6 +225,10 @@ def read_catalog(con: duckdb.DuckDBPyConnection, as_of: dt.date, blend: dict) ->
     )
 
 
+def _sort_key(key: tuple) -> tuple:
+    return tuple("" if part is None else part for part in key)
+
+
 def _limit_conflicts(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     out = defaultdict(list)
     for row in _rows(
@@ -199,103 +241,162 @@ def _limit_conflicts(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     return out
 
 
-# --- documents ----------------------------------------------------------------------------
-class _Doc:
-    """Collects the facts a document shows, its cited responses and its oldest verified_at."""
-
-    def __init__(self, catalog: Catalog):
-        self.catalog = catalog
-        self.cited: set[str] = set()
-        self.verified: list[str] = []
-        self.stale: set[str] = set()
-
-    def fact(
-        self, scope: str, subject_id: str, attribute: str, qualifier: str = "", tier: int = 0
-    ) -> dict:
-        row = self.catalog.facts.get((scope, subject_id, attribute, qualifier, tier))
-        if row is None:
-            return {
-                "value": None,
-                "unit": None,
-                "verified_at": None,
-                "sources": [],
-                "missing": MISSING,
-            }
-        sources = self.catalog.fact_sources[(scope, subject_id, attribute, qualifier, tier)]
-        agreeing = sorted({s["response_id"] for s in sources if s["agrees"]})
-        self.cited.update(agreeing)
-        verified = _date(row["verified_at"])
-        self.verified.append(verified)
-        chosen = next((s for s in sources if s["is_chosen"]), None)
-        status = self.catalog.source_status.get(row["chosen_source"], {})
-        if status.get("freshness") in ("stale", "failing"):
-            self.stale.add(row["chosen_source"])
-        value = row["num_value"] if row["num_value"] is not None else row["text_value"]
-        if row["unit"] == "bool":
-            value = row["text_value"] == "true"
-        elif attribute in OFFERING_LIMITS and value is not None:
-            value = int(value)
-        out = {
-            "value": value,
-            "unit": row["unit"],
-            "verified_at": verified,
-            "sources": agreeing,
-            "chosen_source": row["chosen_source"],
-            "raw": {
-                "id": chosen["raw_id"],
-                "value": chosen["raw_value"],
-                "unit": chosen["raw_unit"],
-            }
-            if chosen
-            else None,
-        }
-        disagreeing = [s for s in sources if not s["agrees"] and s["reject_reason"] is None]
-        if disagreeing:
-            self.cited.update(s["response_id"] for s in disagreeing)
-            out["conflict"] = [
-                {
-                    "value": s["num_value"] if s["num_value"] is not None else s["text_value"],
-                    "source": s["source"],
-                    "raw_id": s["raw_id"],
-                    "provider": s["provider_id"],
-                    "sources": [s["response_id"]],
-                }
-                for s in disagreeing
-            ]
-        rejected = [s for s in sources if s["reject_reason"] is not None]
-        if rejected:
-            self.cited.update(s["response_id"] for s in rejected)
-            out["rejected"] = [
-                {"raw_value": s["raw_value"], "raw_unit": s["raw_unit"], "reason": s["reject_reason"],
-                 "source": s["source"], "sources": [s["response_id"]]}
-                for s in rejected
-            ]  # fmt: skip
+# --- facts as document objects ------------------------------------------------------------
+def _fact(
+    catalog: Catalog,
+    scope: str,
+    subject_id: str,
+    attribute: str,
+    qualifier: str = "",
+    tier: int = 0,
+) -> dict:
+    """One fact as the contract's fact object (``$defs/fact`` in the schemas)."""
+    key = (scope, subject_id, attribute, qualifier, tier)
+    row = catalog.facts.get(key)
+    if row is None:
+        refused = catalog.rejected.get(key, [])
+        if not refused:
+            return _missing(MISSING_NO_SOURCE)
+        out = _missing(MISSING_REJECTED)
+        out["rejected"] = [_rejected(s) for s in refused]
         return out
+    unit = row["unit"]
+    if attribute in PRICE_KINDS:
+        unit = PRICE_UNITS.get(PRICE_KINDS[attribute], unit)
+    sources = catalog.fact_sources[key]
+    chosen = next((s for s in sources if s["is_chosen"]), None)
+    out = {
+        "value": _typed(row["unit"], row["num_value"], row["text_value"]),
+        "unit": unit,
+        "verified_at": _date(row["verified_at"]),
+        "sources": sorted({s["response_id"] for s in sources if s["agrees"]}),
+        "chosen_source": row["chosen_source"],
+        "raw": {"id": chosen["raw_id"], "value": chosen["raw_value"], "unit": chosen["raw_unit"]}
+        if chosen
+        else None,
+    }
+    disagreeing = [s for s in sources if not s["agrees"] and s["reject_reason"] is None]
+    if disagreeing:
+        out["conflict"] = [
+            {
+                "value": _typed(row["unit"], s["num_value"], s["text_value"]),
+                "source": s["source"],
+                "raw_id": s["raw_id"],
+                "provider": s["provider_id"],
+                "sources": [s["response_id"]],
+            }
+            for s in disagreeing
+        ]
+    refused = [s for s in sources if s["reject_reason"] is not None]
+    if refused:
+        out["rejected"] = [_rejected(s) for s in refused]
+    return out
 
-    def sources_block(self) -> dict:
-        out = {}
-        for rid in sorted(self.cited):
-            r = self.catalog.responses.get(rid)
-            if r is None:
+
+def _missing(reason: str) -> dict:
+    return {
+        "value": None,
+        "unit": None,
+        "verified_at": None,
+        "sources": [],
+        "missing": {"reason": reason, "text": MISSING_TEXT[reason]},
+    }
+
+
+def _rejected(s: dict) -> dict:
+    return {
+        "raw_value": s["raw_value"],
+        "raw_unit": s["raw_unit"],
+        "reason": s["reject_reason"],
+        "source": s["source"],
+        "sources": [s["response_id"]],
+    }
+
+
+def is_fact(node) -> bool:
+    """A fact object: the four keys every fact carries (routes and costs are facts too)."""
+    return isinstance(node, dict) and {"value", "unit", "verified_at", "sources"} <= node.keys()
+
+
+def iter_facts(node) -> Iterator[dict]:
+    """Every fact object a document shows, depth first (the top-level ``sources`` map and the
+    statements are not facts and are skipped)."""
+    if isinstance(node, dict):
+        if is_fact(node):
+            yield node
+        for key, child in node.items():
+            if key in ("sources", "statements"):
                 continue
-            out[rid] = {
-                "source": r["source"],
-                "title": r["title"],
-                "url": r["url"],
-                "fetched_at": r["fetched_at"],
-                "fetched_at_approximate": bool(r["fetched_at_approximate"]),
-                "made_fixture": bool(r["made_fixture"]),
-            }
-        return out
-
-    def last_reviewed(self) -> str | None:
-        dates = [d for d in self.verified if d]
-        return min(dates) if dates else None
+            yield from iter_facts(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from iter_facts(child)
 
 
-def _model_facts(doc: _Doc, model_id: str) -> dict:
-    out = {name: doc.fact("model", model_id, name) for name in MODEL_FACTS}
-    limits = doc.catalog.limit_conflicts.get(model_id, [])
+def _cited(node, out: set[str]) -> set[str]:
+    """Every response id cited anywhere in a document: each ``sources`` list, at any depth."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key == "sources" and isinstance(child, list):
+                out.update(child)
+            else:
+                _cited(child, out)
+    elif isinstance(node, list):
+        for child in node:
+            _cited(child, out)
+    return out
+
+
+def _finish(catalog: Catalog, doc: dict) -> dict:
+    """Stamp what is derived from the document's own facts: ``last_reviewed`` (the oldest
+    ``verified_at`` among them), the stale sources they rest on, and the ``sources`` map."""
+    shown = [f for f in iter_facts(doc) if f["value"] is not None]
+    dates = [f["verified_at"] for f in shown if f["verified_at"]]
+    doc["last_reviewed"] = min(dates) if dates else None
+    doc["stale_sources"] = _stale(catalog, {f.get("chosen_source") for f in shown})
+    doc["sources"] = _sources_block(catalog, _cited(doc, set()))
+    return doc
+
+
+def _stale(catalog: Catalog, names: set) -> list[dict]:
+    out = []
+    for name in sorted(n for n in names if n):
+        status = catalog.source_status.get(name, {})
+        if status.get("freshness") in ("stale", "failing"):
+            out.append(
+                {
+                    "source": name,
+                    "title": status.get("title"),
+                    "freshness": status["freshness"],
+                    "last_good_fetch_date": status.get("last_good_fetch_date"),
+                    "age_days": status.get("age_days"),
+                    "max_age_days": status.get("max_age_days"),
+                }
+            )
+    return out
+
+
+def _sources_block(catalog: Catalog, cited: set[str]) -> dict:
+    out = {}
+    for rid in sorted(cited):
+        r = catalog.responses.get(rid)
+        if r is None:
+            raise KeyError(f"response {rid} is cited but not in raw.responses")
+        out[rid] = {
+            "source": r["source"],
+            "title": r["title"],
+            "url": r["url"],
+            "fetched_at": r["fetched_at"],
+            "fetched_at_approximate": bool(r["fetched_at_approximate"]),
+            "made_fixture": bool(r["made_fixture"]),
+        }
+    return out
+
+
+# --- model documents ----------------------------------------------------------------------
+def _model_facts(catalog: Catalog, model_id: str, names=MODEL_FACTS) -> dict:
+    out = {name: _fact(catalog, "model", model_id, name) for name in names}
+    limits = catalog.limit_conflicts.get(model_id, [])
     if limits and out["context_window"]["value"] is not None:
         # Offerings whose max input and output together cannot reach the context window: a
         # provider serving less, or a source that wrote the context into the wrong field.
@@ -311,64 +412,69 @@ def _model_facts(doc: _Doc, model_id: str) -> dict:
             }
             for side in limits
         )
-        doc.cited.update(side["response_id"] for side in limits)
     license_id = out["license"]["value"]
-    known = doc.catalog.licenses.get(license_id) if license_id else None
+    known = catalog.licenses.get(license_id) if license_id else None
     if known:
         out["license"]["name"] = known["name"]
         # A license that grants downloadable weights settles open_weights; the stated flags
         # stay visible as the conflict if any source said otherwise.
         stated = out["open_weights"]
         out["open_weights"] = {
-            **out["license"],
-            "value": known["open_weights"],
-            "unit": "bool",
-            "basis": f"license {license_id}",
+            key: value
+            for key, value in out["license"].items()
+            if key not in ("name", "conflict", "rejected")
         }
-        out["open_weights"].pop("name", None)
+        out["open_weights"].update(
+            value=known["open_weights"], unit="bool", basis=f"license {license_id}"
+        )
         if stated.get("value") is not None and stated["value"] != known["open_weights"]:
             out["open_weights"]["conflict"] = [
                 {
                     "value": stated["value"],
                     "source": stated["chosen_source"],
+                    "raw_id": stated["raw"]["id"] if stated.get("raw") else None,
+                    "provider": None,
                     "sources": stated["sources"],
                 }
             ]
     return out
 
 
-def _offering_doc(doc: _Doc, offering: dict) -> dict:
-    oid = offering["offering_id"]
-    prices, tiers = {}, defaultdict(dict)
-    for key in doc.catalog.fact_keys.get(("offering", oid), []):
-        scope, subject, attribute, qualifier, tier = key
-        row = doc.catalog.facts[key]
-        if attribute not in PRICE_KINDS:
-            continue
-        if tier == 0:
-            prices[PRICE_KINDS[attribute]] = doc.fact(scope, subject, attribute, qualifier, tier)
-        else:
-            entry = tiers[tier]
-            entry["min_input_tokens"] = tier
-            entry["rule"] = row["tier_rule"] or "whole_request"
-            entry[PRICE_KINDS[attribute]] = doc.fact(scope, subject, attribute, qualifier, tier)
-    history = [
+def _history(catalog: Catalog, offering_id: str) -> list[dict]:
+    return [
         {
             "kind": PRICE_KINDS.get(h["attribute"], h["attribute"]),
             "min_input_tokens": h["tier_min_tokens"],
             "value": h["num_value"],
-            "unit": "usd_per_million_tokens",
+            "unit": PRICE_UNITS.get(PRICE_KINDS.get(h["attribute"], ""), USD_PER_MTOK),
             "valid_from": h["valid_from"],
             "valid_to": h["valid_to"],
+            "last_seen": h["last_seen"],
             "source": h["source"],
             "basis": h["basis"],
         }
-        for h in doc.catalog.history.get(oid, [])
+        for h in catalog.history.get(offering_id, [])
     ]
+
+
+def _offering_doc(catalog: Catalog, offering: dict) -> dict:
+    oid = offering["offering_id"]
+    prices, tiers = {}, defaultdict(dict)
+    for key in catalog.fact_keys.get(("offering", oid), []):
+        scope, subject, attribute, qualifier, tier = key
+        if attribute not in PRICE_KINDS:
+            continue
+        fact = _fact(catalog, scope, subject, attribute, qualifier, tier)
+        if tier == 0:
+            prices[PRICE_KINDS[attribute]] = fact
+        else:
+            entry = tiers[tier]
+            entry["min_input_tokens"] = tier
+            entry["rule"] = catalog.facts[key]["tier_rule"] or "whole_request"
+            entry[PRICE_KINDS[attribute]] = fact
     return {
         "id": oid,
-        "provider": {"id": offering["provider_id"], "name": offering["provider_name"],
-                     "kind": offering["provider_kind"]},
+        "provider": _provider(offering),
         "region": offering["region"],
         "variant": offering["variant"],
         "quantization": offering["quantization"],
@@ -379,30 +485,62 @@ def _offering_doc(doc: _Doc, offering: dict) -> dict:
         "raw_ids": list(offering["raw_ids"]),
         "prices": dict(sorted(prices.items())),
         "price_tiers": [tiers[t] for t in sorted(tiers)],
-        "limits": {name: doc.fact("offering", oid, name) for name in OFFERING_LIMITS},
-        "capabilities": {name: doc.fact("offering", oid, name) for name in CAPABILITIES},
-        "price_history": history,
-    }  # fmt: skip
-
-
-def _route(route: dict | None) -> dict | None:
-    if not route or route.get("price") is None:
-        return None
-    return {
-        "value": route["price"],
-        "unit": "usd_per_million_tokens",
-        "provider": route["provider_id"],
-        "provider_name": route["provider_name"],
-        "region": route["region"],
-        "offering": route["offering_id"],
-        "verified_at": _date(route["verified_at"]),
+        "limits": {name: _fact(catalog, "offering", oid, name) for name in OFFERING_LIMITS},
+        "capabilities": {name: _fact(catalog, "offering", oid, name) for name in CAPABILITIES},
+        "price_history": _history(catalog, oid),
     }
 
 
+def _provider(offering: dict) -> dict:
+    return {
+        "id": offering["provider_id"],
+        "name": offering["provider_name"],
+        "kind": offering["provider_kind"],
+    }
+
+
+def _route(catalog: Catalog, model_id: str, kind: str) -> dict:
+    """The cheapest paid route for one price kind, as a fact citing the prices behind it."""
+    summary = catalog.summaries.get(model_id, {})
+    route = summary.get(f"cheapest_{kind}")
+    if not route or route.get("price") is None:
+        out = _missing(MISSING_NO_SOURCE)
+        out["missing"] = _no_route_reason(catalog, model_id)
+        return out
+    oid = route["offering_id"]
+    if kind == "blended":
+        parts = [_fact(catalog, "offering", oid, a) for a in ("price_input", "price_output")]
+        fact = {
+            "value": route["price"],
+            "unit": USD_PER_MTOK,
+            "verified_at": min(p["verified_at"] for p in parts),
+            "sources": sorted({s for p in parts for s in p["sources"]}),
+            "chosen_source": parts[0]["chosen_source"],
+            "input": parts[0]["value"],
+            "output": parts[1]["value"],
+        }
+    else:
+        fact = _fact(catalog, "offering", oid, f"price_{kind}")
+    return {
+        **fact,
+        "provider": route["provider_id"],
+        "provider_name": route["provider_name"],
+        "region": route["region"],
+        "offering": oid,
+    }
+
+
+def _no_route_reason(catalog: Catalog, model_id: str) -> dict:
+    offerings = [o for o in catalog.offerings.get(model_id, []) if o["listed_now"]]
+    if not offerings:
+        return {"reason": "no_offering", "text": "no source lists a provider serving it now"}
+    if all(o["is_free"] for o in offerings):
+        return {"reason": "free_only", "text": "only free offers are listed; they are not compared"}
+    return {"reason": MISSING_NO_SOURCE, "text": "no source states a paid price for it"}
+
+
 def model_document(catalog: Catalog, model_id: str) -> dict:
-    doc = _Doc(catalog)
     model = catalog.models[model_id]
-    facts = _model_facts(doc, model_id)
     benchmarks = []
     for scope, subject, attribute, qualifier, tier in (
         k for k in catalog.fact_keys.get(("model", model_id), []) if k[2] == "benchmark"
@@ -412,15 +550,10 @@ def model_document(catalog: Catalog, model_id: str) -> dict:
             {
                 "name": name,
                 "setting": setting,
-                **doc.fact(scope, subject, attribute, qualifier, tier),
+                **_fact(catalog, scope, subject, attribute, qualifier, tier),
             }
         )
-    offerings = [_offering_doc(doc, o) for o in catalog.offerings.get(model_id, [])]
-    summary = catalog.summaries.get(model_id, {})
-    cheapest = {
-        kind: _route(summary.get(f"cheapest_{kind}")) for kind in ("input", "output", "blended")
-    }
-    return {
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "kind": "model",
         "id": model_id,
@@ -430,86 +563,91 @@ def model_document(catalog: Catalog, model_id: str) -> dict:
         "version": model["version"],
         "size": model["size"],
         "curated": bool(model["curated"]),
-        "last_reviewed": doc.last_reviewed(),
-        "facts": facts,
+        "published": bool(model["publish"]),
+        "last_reviewed": None,
+        "facts": _model_facts(catalog, model_id),
         "benchmarks": benchmarks,
-        "cheapest_paid": cheapest,
-        "offerings": offerings,
-        "stale_sources": sorted(doc.stale),
-        "sources": doc.sources_block(),
+        "cheapest_paid": {
+            kind: _route(catalog, model_id, kind) for kind in ("input", "output", "blended")
+        },
+        "offerings": [_offering_doc(catalog, o) for o in catalog.offerings.get(model_id, [])],
+        "stale_sources": [],
+        "sources": {},
+    }
+    return _finish(catalog, doc)
+
+
+# --- pair documents -----------------------------------------------------------------------
+def _max_output(catalog: Catalog, model_id: str) -> dict:
+    """The most any listed provider lets one response run (limits equal to the context window
+    left out, as in compare.model_summary), as the fact it comes from plus its provider."""
+    best = None
+    for offering in catalog.offerings.get(model_id, []):
+        if not offering["listed_now"]:
+            continue
+        row = catalog.facts.get(("offering", offering["offering_id"], "max_output_tokens", "", 0))
+        if row is None or row["output_equals_context"] or row["num_value"] is None:
+            continue
+        rank = (row["num_value"], offering["provider_id"], offering["offering_id"])
+        if best is None or rank > best[0]:
+            best = (rank, offering)
+    if best is None:
+        return _missing(MISSING_NO_SOURCE)
+    offering = best[1]
+    return {
+        **_fact(catalog, "offering", offering["offering_id"], "max_output_tokens"),
+        "provider": offering["provider_id"],
+        "provider_name": offering["provider_name"],
+        "offering": offering["offering_id"],
     }
 
 
-def _pct_statement(kind: str, names: dict, row: dict) -> str | None:
-    side = row[f"{kind}_cheaper"]
-    if side in (None,):
-        return None
-    if side == "same":
-        return f"{names['a']} and {names['b']} cost the same per million {kind} tokens on their cheapest paid routes."
-    other = "b" if side == "a" else "a"
-    return (
-        f"{names[side]} is {row[f'{kind}_pct_cheaper']}% cheaper than {names[other]} on {kind} tokens "
-        f"({names[other]} costs {row[f'{kind}_pct_more_expensive']}% more), cheapest paid routes compared."
-    )
+def _pair_offering(offering: dict) -> dict:
+    """An offering as a pair shows it: who serves it, and its base input and output prices."""
+    return {
+        "id": offering["id"],
+        "provider": offering["provider"],
+        "region": offering["region"],
+        "variant": offering["variant"],
+        "free": offering["free"],
+        "listed_now": offering["listed_now"],
+        "input": offering["prices"].get("input") or _missing(MISSING_NO_SOURCE),
+        "output": offering["prices"].get("output") or _missing(MISSING_NO_SOURCE),
+        "price_history": [
+            h
+            for h in offering["price_history"]
+            if h["kind"] in ("input", "output") and h["min_input_tokens"] == 0
+        ],
+    }
 
 
-def pair_document(catalog: Catalog, row: dict, model_docs: dict[str, dict]) -> dict:
-    doc = _Doc(catalog)
-    a, b = row["model_a"], row["model_b"]
-    names = {"a": catalog.models[a]["name"], "b": catalog.models[b]["name"]}
-    facts = {"a": _model_facts(doc, a), "b": _model_facts(doc, b)}
-    for side in ("a", "b"):
-        summary = catalog.summaries.get(row[f"model_{side}"], {})
-        for kind in ("input", "output", "blended"):
-            route = summary.get(f"cheapest_{kind}")
-            if route and route.get("offering_id"):
-                attr = {"input": "price_input", "output": "price_output"}.get(kind)
-                if attr:
-                    doc.fact("offering", route["offering_id"], attr)
-                else:
-                    doc.fact("offering", route["offering_id"], "price_input")
-                    doc.fact("offering", route["offering_id"], "price_output")
-    prices = {}
-    for kind in ("input", "output", "blended"):
-        prices[kind] = {
-            "a": _route(catalog.summaries.get(a, {}).get(f"cheapest_{kind}")),
-            "b": _route(catalog.summaries.get(b, {}).get(f"cheapest_{kind}")),
-            "cheaper": row[f"{kind}_cheaper"],
-            "pct_cheaper": row[f"{kind}_pct_cheaper"],
-            "statement": _pct_statement(kind, names, row) if kind != "blended" else None,
-        }
-        if kind != "blended":
-            prices[kind]["pct_more_expensive"] = row[f"{kind}_pct_more_expensive"]
-    costs = {p["profile_id"]: p for p in catalog.profiles}
-    monthly = []
+def _monthly(catalog: Catalog, row: dict) -> list[dict]:
+    profiles = {p["profile_id"]: p for p in catalog.profiles}
+    out = []
     for item in row["monthly_costs"] or []:
-        profile = costs[item["profile_id"]]
+        profile = profiles[item["profile_id"]]
         per_side = {}
         for side in ("a", "b"):
+            model_id = row[f"model_{side}"]
             match = next(
                 (
                     c
-                    for c in catalog.profile_costs.get(row[f"model_{side}"], [])
+                    for c in catalog.profile_costs.get(model_id, [])
                     if c["profile_id"] == item["profile_id"]
                 ),
                 None,
             )
             cheapest = match["cheapest"] if match else None
             per_side[side] = (
-                {
-                    "usd_per_month": cheapest["cost_per_month_usd"],
-                    "provider": cheapest["provider_id"],
-                    "offering": cheapest["offering_id"],
-                    "tier_min_input_tokens": cheapest["tier_min_tokens"],
-                    "tier_rule": cheapest["tier_rule"] if cheapest["tier_min_tokens"] else None,
-                }
+                _cost_fact(catalog, cheapest)
                 if cheapest and cheapest.get("cost_per_month_usd") is not None
-                else None
+                else _missing(MISSING_NO_SOURCE) | {"missing": _no_route_reason(catalog, model_id)}
             )
-        monthly.append(
+        out.append(
             {
                 "profile": {
                     "id": profile["profile_id"],
+                    "description": profile["description"],
                     "requests_per_month": profile["requests_per_month"],
                     "input_tokens_per_request": profile["input_tokens_per_request"],
                     "output_tokens_per_request": profile["output_tokens_per_request"],
@@ -520,14 +658,55 @@ def pair_document(catalog: Catalog, row: dict, model_docs: dict[str, dict]) -> d
                 "pct_cheaper": item["pct_cheaper"],
             }
         )
-    shared_providers = list(row["shared_providers"] or [])
-    doc_out = {
+    return out
+
+
+def _cost_fact(catalog: Catalog, cheapest: dict) -> dict:
+    """A monthly cost as a fact: it cites the prices (at the tier used) it was computed from."""
+    oid, tier = cheapest["offering_id"], cheapest["tier_min_tokens"] or 0
+    parts = [
+        _fact(catalog, "offering", oid, attribute, "", tier)
+        for attribute in ("price_input", "price_output", "price_cache_read")
+        if ("offering", oid, attribute, "", tier) in catalog.facts
+    ]
+    return {
+        "value": cheapest["cost_per_month_usd"],
+        "unit": "usd_per_month",
+        "verified_at": min(p["verified_at"] for p in parts) if parts else None,
+        "sources": sorted({s for p in parts for s in p["sources"]}),
+        "provider": cheapest["provider_id"],
+        "provider_name": cheapest["provider_name"],
+        "offering": oid,
+        "tier_min_input_tokens": tier,
+        "tier_rule": cheapest["tier_rule"] if tier else None,
+    }
+
+
+def pair_document(catalog: Catalog, row: dict, model_docs: dict[str, dict]) -> dict:
+    a, b = row["model_a"], row["model_b"]
+    ids = {"a": a, "b": b}
+    facts = {side: _model_facts(catalog, mid, MODEL_FACTS[:8]) for side, mid in ids.items()}
+    prices = {}
+    for kind in ("input", "output", "blended"):
+        prices[kind] = {
+            "a": _route(catalog, a, kind),
+            "b": _route(catalog, b, kind),
+            "cheaper": row[f"{kind}_cheaper"],
+            "pct_cheaper": row[f"{kind}_pct_cheaper"],
+            "pct_more_expensive": row[f"{kind}_pct_more_expensive"],
+        }
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "kind": "pair",
         "id": pair_file_stem(a, b),
         "models": {
-            "a": {"id": a, "name": names["a"], "document": f"models/{safe_slug(a)}.json"},
-            "b": {"id": b, "name": names["b"], "document": f"models/{safe_slug(b)}.json"},
+            side: {
+                "id": mid,
+                "name": catalog.models[mid]["name"],
+                "creator": catalog.models[mid]["creator"],
+                "document": f"models/{safe_slug(mid)}.json",
+            }
+            for side, mid in ids.items()
         },
         "last_reviewed": None,
         "assumptions": {
@@ -535,15 +714,24 @@ def pair_document(catalog: Catalog, row: dict, model_docs: dict[str, dict]) -> d
             "blend": {
                 "input_weight": catalog.blend["input_weight"],
                 "output_weight": catalog.blend["output_weight"],
-                "formula": f"({catalog.blend['input_weight']} × input + {catalog.blend['output_weight']} × output)"
-                f" / {catalog.blend['input_weight'] + catalog.blend['output_weight']}",
+                "formula": f"({catalog.blend['input_weight']} × input + "
+                f"{catalog.blend['output_weight']} × output) / "
+                f"{catalog.blend['input_weight'] + catalog.blend['output_weight']}",
             },
         },
         "prices": prices,
-        "monthly_costs": monthly,
+        "offerings": {
+            side: [_pair_offering(o) for o in model_docs[mid]["offerings"]]
+            for side, mid in ids.items()
+        },
+        "monthly_costs": _monthly(catalog, row),
         "limits": {
-            "context_window": {"a": facts["a"]["context_window"], "b": facts["b"]["context_window"],
-                               "larger": row["larger_context"]},
+            "context_window": {
+                "a": facts["a"]["context_window"],
+                "b": facts["b"]["context_window"],
+                "larger": row["larger_context"],
+            },
+            "max_output_tokens": {"a": _max_output(catalog, a), "b": _max_output(catalog, b)},
         },
         "capabilities": {
             **{cap: {"a": facts["a"][cap], "b": facts["b"][cap]} for cap in CAPABILITIES},
@@ -554,36 +742,168 @@ def pair_document(catalog: Catalog, row: dict, model_docs: dict[str, dict]) -> d
         "license": {"a": facts["a"]["license"], "b": facts["b"]["license"]},
         "open_weights": {"a": facts["a"]["open_weights"], "b": facts["b"]["open_weights"]},
         "release_date": {"a": facts["a"]["release_date"], "b": facts["b"]["release_date"]},
-        "shared_providers": shared_providers,
+        "shared_providers": list(row["shared_providers"] or []),
         "shared_benchmarks": [],
         "conflicts": {"a": row["conflicts_a"], "b": row["conflicts_b"]},
+        "statements": [],
         "stale_sources": [],
         "sources": {},
-    }  # fmt: skip
+    }
     for qualifier in row["shared_benchmarks"] or []:
         name, _, setting = qualifier.partition("|")
-        doc_out["shared_benchmarks"].append(
+        doc["shared_benchmarks"].append(
             {
                 "name": name,
                 "setting": setting,
-                "a": doc.fact("model", a, "benchmark", qualifier),
-                "b": doc.fact("model", b, "benchmark", qualifier),
+                "a": _fact(catalog, "model", a, "benchmark", qualifier),
+                "b": _fact(catalog, "model", b, "benchmark", qualifier),
             }
         )
-    doc_out["last_reviewed"] = doc.last_reviewed()
-    doc_out["stale_sources"] = sorted(doc.stale)
-    doc_out["sources"] = doc.sources_block()
-    return doc_out
+    _finish(catalog, doc)
+    # Statements are written from the finished document (plain JSON values), so the narrative
+    # can only say what the document shows.
+    doc["statements"] = narrative.pair_statements(json.loads(dumps(doc)))
+    return doc
 
 
 def pair_file_stem(a: str, b: str) -> str:
     return f"{safe_slug(a)}--{safe_slug(b)}"
 
 
+# --- validation ---------------------------------------------------------------------------
+class ReleaseInvalid(ValueError):
+    """A document breaks the contract; the release is not published."""
+
+
+@functools.cache
+def schema_validators() -> dict[str, jsonschema.Draft202012Validator]:
+    """One validator per document kind, from ``schemas/v1`` (refs resolve between the files)."""
+    schemas = {
+        p.name.removesuffix(".schema.json"): json.loads(p.read_bytes())
+        for p in sorted(SCHEMA_DIR.glob("*.schema.json"))
+    }
+    registry = referencing.Registry().with_resources(
+        (s["$id"], referencing.Resource.from_contents(s)) for s in schemas.values()
+    )
+    out = {}
+    for kind, schema in schemas.items():
+        jsonschema.Draft202012Validator.check_schema(schema)
+        out[kind] = jsonschema.Draft202012Validator(schema, registry=registry)
+    return out
+
+
+def kind_of(path: str) -> str:
+    """The document kind a release path must hold."""
+    if path.startswith(f"{CONTRACT}/models/"):
+        return "model"
+    if path.startswith(f"{CONTRACT}/pairs/"):
+        return "pair"
+    if path.startswith(f"{CONTRACT}/schemas/"):
+        return "schema"
+    if path.startswith(f"{SITE}/") and path.endswith(".html"):
+        return "page"
+    name = path.removeprefix(f"{CONTRACT}/").removesuffix(".json")
+    if name in ("index", "catalog", "changes", "manifest"):
+        return name
+    raise ReleaseInvalid(f"{path}: not a file a v1 release holds")
+
+
+def document_errors(path: str, body: bytes, limit: int = 5) -> list[str]:
+    """Why one release file breaks the contract (empty when it does not): its JSON Schema,
+    then what a schema cannot say (cited ids resolve, ``last_reviewed`` is the oldest
+    ``verified_at`` shown, statements state distinct facts). Pages must be static HTML."""
+    kind = kind_of(path)
+    if kind == "page":
+        text = body.decode("utf-8")
+        if not text.startswith("<!doctype html>") or "<script" in text.lower():
+            return [f"{path}: not a static HTML page"]
+        return []
+    try:
+        doc = json.loads(body)
+    except ValueError as exc:
+        return [f"{path}: not JSON ({exc})"]
+    if kind == "schema":
+        try:
+            jsonschema.Draft202012Validator.check_schema(doc)
+        except jsonschema.SchemaError as exc:
+            return [f"{path}: {exc.message}"]
+        return []
+    errors = [
+        f"{path}: {e.json_path}: {e.message[:300]}"
+        for _, e in zip(range(limit), schema_validators()[kind].iter_errors(doc), strict=False)
+    ]
+    if errors or kind not in ("model", "pair"):
+        return errors
+    cited = _cited({k: v for k, v in doc.items() if k != "sources"}, set())
+    unresolved = sorted(cited - set(doc["sources"]))
+    if unresolved:
+        errors.append(f"{path}: cites responses missing from sources: {unresolved[:5]}")
+    dates = [f["verified_at"] for f in iter_facts(doc) if f["value"] is not None]
+    if doc["last_reviewed"] != (min(dates) if dates else None):
+        errors.append(f"{path}: last_reviewed {doc['last_reviewed']} is not the oldest verified_at")
+    abouts = [s["about"] for s in doc.get("statements", [])]
+    if len(abouts) != len(set(abouts)):
+        errors.append(f"{path}: two statements state the same fact")
+    return errors
+
+
+def _errors_in(items: list[tuple[str, bytes]]) -> list[str]:
+    return [e for path, body in items for e in document_errors(path, body)]
+
+
+def validate_documents(docs: dict[str, bytes], *, workers: int | None = None) -> int:
+    """Check every file against the contract; raise ``ReleaseInvalid`` listing what fails.
+
+    Schema validation is pure Python and the model documents are large, so a big batch is
+    split over worker processes (one per CPU by default). Workers are plain ``python -c``
+    subprocesses fed through a pipe rather than ``multiprocessing``, which would re-run the
+    caller's ``__main__``. Returns how many files were checked.
+    """
+    items = sorted(docs.items())
+    workers = min(workers or os.cpu_count() or 1, 8)
+    if workers > 1 and len(items) > 200:
+        chunks = [items[i::workers] for i in range(workers)]
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            errors = [e for found in pool.map(_errors_in_subprocess, chunks) for e in found]
+    else:
+        errors = _errors_in(items)
+    if errors:
+        raise ReleaseInvalid(
+            f"{len(errors)} contract errors; the release was not published:\n"
+            + "\n".join(errors[:20])
+        )
+    return len(items)
+
+
+def _errors_in_subprocess(items: list[tuple[str, bytes]]) -> list[str]:
+    payload = json.dumps([[path, body.decode("utf-8")] for path, body in items]).encode()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "from modelcompare.export import _validation_worker as w; w()"],
+        input=payload,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise ReleaseInvalid(f"validation worker failed: {done.stderr.decode()[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def _validation_worker() -> None:
+    """Entry point of a validation subprocess: files as JSON on stdin, errors as JSON out."""
+    items = [(path, text.encode("utf-8")) for path, text in json.load(sys.stdin)]
+    sys.stdout.write(json.dumps(_errors_in(items)))
+
+
+# --- the release --------------------------------------------------------------------------
 def build_documents(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, blend: dict
 ) -> dict[str, bytes]:
-    """Every release document except index and manifest, keyed by relative path."""
+    """Every v1 document except index, changes and manifest, keyed by release-relative path."""
     catalog = read_catalog(con, as_of, blend)
     docs: dict[str, bytes] = {}
     model_docs = {}
@@ -600,8 +920,8 @@ def build_documents(
     monthly = defaultdict(list)
     for row in _rows(
         con,
-        "select a.model_id as model_a, b.model_id as model_b, m.profile_id, m.cheaper, m.pct_cheaper"
-        " from compare.pair_monthly_costs as m"
+        "select a.model_id as model_a, b.model_id as model_b, m.profile_id, m.cheaper,"
+        " m.pct_cheaper from compare.pair_monthly_costs as m"
         " inner join compare.model_summary as a on a.model_key = m.key_a"
         " inner join compare.model_summary as b on b.model_key = m.key_b"
         " inner join compare.pair_facts as p on p.key_a = m.key_a and p.key_b = m.key_b"
@@ -610,10 +930,11 @@ def build_documents(
         monthly[(row["model_a"], row["model_b"])].append(row)
     for row in pairs:
         row["monthly_costs"] = monthly[(row["model_a"], row["model_b"])]
-        docs[f"{CONTRACT}/pairs/{pair_file_stem(row['model_a'], row['model_b'])}.json"] = dumps(
-            pair_document(catalog, row, model_docs)
-        )
+        path = f"{CONTRACT}/pairs/{pair_file_stem(row['model_a'], row['model_b'])}.json"
+        docs[path] = dumps(pair_document(catalog, row, model_docs))
     docs[f"{CONTRACT}/catalog.json"] = dumps(_catalog_listing(catalog, model_docs, pairs))
+    for schema in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        docs[f"{CONTRACT}/schemas/{schema.name}"] = schema.read_bytes()
     return docs
 
 
@@ -623,18 +944,24 @@ def _catalog_listing(catalog: Catalog, model_docs: dict, pairs: list[dict]) -> d
         "schema_version": SCHEMA_VERSION,
         "kind": "catalog",
         "as_of": catalog.as_of,
+        "blend": {
+            "input_weight": catalog.blend["input_weight"],
+            "output_weight": catalog.blend["output_weight"],
+        },
         "models": [
             {
                 "id": mid,
                 "name": d["name"],
+                "creator": d["creator"],
                 "document": f"models/{safe_slug(mid)}.json",
                 "last_reviewed": d["last_reviewed"],
-                "published": bool(catalog.models[mid]["publish"]),
+                "published": d["published"],
             }
             for mid, d in model_docs.items()
         ],
         "pairs": [
             {
+                "id": pair_file_stem(r["model_a"], r["model_b"]),
                 "a": r["model_a"],
                 "b": r["model_b"],
                 "document": f"pairs/{pair_file_stem(r['model_a'], r['model_b'])}.json",
@@ -648,6 +975,7 @@ def _catalog_listing(catalog: Catalog, model_docs: dict, pairs: list[dict]) -> d
                 "freshness": s["freshness"],
                 "last_good_fetch_date": s["last_good_fetch_date"],
                 "age_days": s["age_days"],
+                "max_age_days": s["max_age_days"],
                 "last_error": s["last_error"] if s["freshness"] == "failing" else None,
                 "made_fixture": bool(s["made_fixture"]),
             }
@@ -656,7 +984,6 @@ def _catalog_listing(catalog: Catalog, model_docs: dict, pairs: list[dict]) -> d
     }
 
 
-# --- publishing ---------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class PublishResult:
     release_id: str
@@ -675,7 +1002,7 @@ def release_id_of(docs: dict[str, bytes]) -> str:
 
 
 def current_release(export_dir: Path) -> Path | None:
-    link = export_dir / "current"
+    link = Path(export_dir) / "current"
     if not link.is_symlink() and not link.exists():
         return None
     target = link.resolve()
@@ -687,27 +1014,32 @@ def publish(
     export_dir: str | os.PathLike[str],
     *,
     generated_at: dt.datetime,
-    validate=None,
-    on_step=None,
+    validate: Callable[[dict[str, bytes]], object] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> PublishResult:
     """Write a new release unless it equals the current one; switch ``current`` atomically.
 
-    ``validate(path, bytes)`` raises to stop the release before the switch. ``on_step(name)``
-    is called between steps (tests use it to crash the publish midway).
+    ``docs`` maps release-relative paths (``v1/...``, ``site/...``) to bytes. ``validate(files)``
+    gets every file that needs checking before anything is written, and raises to stop the
+    release: all of them, except files byte-identical to the current release's when its copy
+    of the schemas is identical too (those passed the same schemas when it was published).
+    ``on_step(name)`` is called after each step ("staging" once the first file is in staging,
+    "written", "renamed", "switched", "pruned"); tests use it to crash the publish midway.
+    An unchanged release returns before touching the disk.
     """
     export_dir = Path(export_dir)
-    export_dir.mkdir(parents=True, exist_ok=True)
     step = on_step or (lambda name: None)
-    for stale in export_dir.glob(".staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    clash = sorted(set(docs) & set(RUN_FILES))
+    if clash:
+        raise ValueError(f"publish writes these itself: {', '.join(clash)}")
 
     release_id = release_id_of(docs)
     previous = current_release(export_dir)
     if previous is not None and previous.name == release_id:
         return PublishResult(release_id, False, 0, 0, previous, {})
 
-    changes = _changes(previous, docs)
     docs = dict(docs)
+    changes = _changes(previous, docs)
     docs[f"{CONTRACT}/changes.json"] = dumps(changes)
     docs[f"{CONTRACT}/index.json"] = dumps(
         {
@@ -719,89 +1051,132 @@ def publish(
             "catalog": "catalog.json",
             "changes": "changes.json",
             "manifest": "manifest.json",
+            "schemas": "schemas/",
+            "site": f"../{SITE}/index.html" if f"{SITE}/index.html" in docs else None,
         }
     )
-    manifest = {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "manifest",
-        "release_id": release_id,
-        "generated_at": generated_at,
-        "files": {
-            path.removeprefix(f"{CONTRACT}/"): {
-                "sha256": hashlib.sha256(body).hexdigest(),
-                "bytes": len(body),
-            }
-            for path, body in sorted(docs.items())
-        },
-    }
-    docs[f"{CONTRACT}/manifest.json"] = dumps(manifest)
+    docs[f"{CONTRACT}/manifest.json"] = dumps(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "manifest",
+            "release_id": release_id,
+            "generated_at": generated_at,
+            "files": {
+                path: {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
+                for path, body in sorted(docs.items())
+            },
+        }
+    )
+    same = {path for path, body in docs.items() if _same_file(previous, path, body)}
+    if validate is not None:
+        schemas = {p for p in docs if p.startswith(f"{CONTRACT}/schemas/")}
+        trusted = same if schemas and schemas <= same else set()
+        validate({p: body for p, body in docs.items() if p not in trusted})
 
+    export_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in export_dir.glob(".staging-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # a crashed publish's half-written folder
+    for leftover in export_dir.glob(".current-*"):
+        leftover.unlink(missing_ok=True)
     staging = export_dir / f".staging-{uuid.uuid4().hex}"
-    written = linked = 0
-    for path, body in sorted(docs.items()):
-        target = staging / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        old = previous / path if previous else None
-        if (
-            old is not None
-            and old.is_file()
-            and old.stat().st_size == len(body)
-            and old.read_bytes() == body
-        ):
-            os.link(old, target)  # unchanged: the same file, not rewritten
-            linked += 1
-        else:
-            target.write_bytes(body)
-            written += 1
-        if validate is not None:
-            validate(path, body)
-    step("written")
+    written: list[Path] = []
+    linked = 0
+    try:
+        for path, body in sorted(docs.items()):
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path in same:
+                os.link(previous / path, target)  # unchanged: the same file, not rewritten
+                linked += 1
+            else:
+                target.write_bytes(body)
+                written.append(target)
+            if len(written) + linked == 1:
+                step("staging")
+        _fsync(written, staging)
+        step("written")
 
-    releases = export_dir / "releases"
-    releases.mkdir(exist_ok=True)
-    final = releases / release_id
-    if final.exists():
-        shutil.rmtree(staging)
-    else:
-        os.replace(staging, final)
-    step("renamed")
+        releases = export_dir / "releases"
+        releases.mkdir(exist_ok=True)
+        final = releases / release_id
+        if final.exists():
+            shutil.rmtree(staging)  # published before (a crash after rename): reuse it
+        else:
+            os.replace(staging, final)
+        step("renamed")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     tmp_link = export_dir / f".current-{uuid.uuid4().hex}"
     os.symlink(Path("releases") / release_id, tmp_link)
     os.replace(tmp_link, export_dir / "current")
+    _fsync_dir(export_dir)
     step("switched")
     _prune(releases, keep={release_id, previous.name if previous else ""})
-    return PublishResult(release_id, True, written, linked, final, changes)
+    step("pruned")
+    return PublishResult(release_id, True, len(written), linked, final, changes)
+
+
+def _same_file(previous: Path | None, path: str, body: bytes) -> bool:
+    if previous is None:
+        return False
+    old = previous / path
+    return old.is_file() and old.stat().st_size == len(body) and old.read_bytes() == body
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync(files: list[Path], root: Path) -> None:
+    """Flush the new files and every staged folder before the rename, so a power cut never
+    publishes a half-written file (linked files are already on disk)."""
+    for path in files:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for folder, _, _ in os.walk(root):
+        _fsync_dir(Path(folder))
 
 
 def _prune(releases: Path, keep: set[str]) -> None:
-    dirs = sorted(releases.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    dirs = sorted(releases.iterdir(), key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
     for old in dirs[KEEP_RELEASES:]:
         if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
 
 
 def _changes(previous: Path | None, docs: dict[str, bytes]) -> dict:
-    """What changed since the previous release: documents, prices and facts."""
+    """What changed since the previous release: documents, prices, offerings and facts.
+
+    Only the v1 JSON documents count; pages and run files follow from them."""
     out = {"schema_version": SCHEMA_VERSION, "kind": "changes",
            "previous_release_id": previous.name if previous else None,
            "documents_added": [], "documents_removed": [], "documents_changed": [],
            "price_changes": [], "offerings_added": [], "offerings_retired": [], "fact_changes": []}  # fmt: skip
+    prefix = f"{CONTRACT}/"
+    new_paths = {p for p in docs if p.startswith(prefix) and p not in RUN_FILES}
     if previous is None:
-        out["documents_added"] = sorted(p.removeprefix(f"{CONTRACT}/") for p in docs)
+        out["documents_added"] = sorted(p.removeprefix(prefix) for p in new_paths)
         return out
     old_paths = {
-        str(p.relative_to(previous)) for p in previous.rglob("*.json")
-        if p.name not in ("index.json", "manifest.json", "changes.json")
-    }  # fmt: skip
-    for path in sorted(set(docs) | old_paths):
-        short = path.removeprefix(f"{CONTRACT}/")
+        str(p.relative_to(previous)) for p in (previous / CONTRACT).rglob("*.json")
+    } - set(RUN_FILES)  # fmt: skip
+    for path in sorted(new_paths | old_paths):
+        short = path.removeprefix(prefix)
         if path not in old_paths:
             out["documents_added"].append(short)
-        elif path not in docs:
+        elif path not in new_paths:
             out["documents_removed"].append(short)
         elif (previous / path).read_bytes() != docs[path]:
             out["documents_changed"].append(short)
-            if "/models/" in path:
+            if path.startswith(f"{prefix}models/"):
                 _diff_model(json.loads((previous / path).read_bytes()), json.loads(docs[path]), out)
     return out
 
