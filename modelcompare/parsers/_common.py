@@ -292,11 +292,11 @@ def _storable(text: str) -> bool:
 
 
 def _names_something(raw_id: str) -> bool:
-    """Whether a raw id can name a model: ".", "..", "-" or "meta-llama/" cannot (only ASCII
-    punctuation, or nothing after the last "/"), and the identity SQL would turn them into an
-    empty model id (see docs/hostile-inputs.md)."""
-    text = raw_id.strip()
-    return not text.endswith("/") and any(c not in _PUNCTUATION for c in text)
+    """Whether a raw id can name a model: ".", ".." or "-/-" cannot (only ASCII punctuation),
+    and the identity SQL would turn them into an empty model id. Ids ending in "/" also
+    normalize to an empty key, but LiteLLM has real ones (prefix entries); that case is for
+    the identity SQL to refuse (see docs/hostile-inputs.md)."""
+    return any(c not in _PUNCTUATION for c in raw_id)
 
 
 def _escaped(text: str) -> str:
@@ -308,8 +308,8 @@ def storable(result: ParseResult) -> ParseResult:
 
     JSON and YAML let a string escape an unpaired UTF-16 surrogate (``"\\ud800"``); Python
     keeps it, but DuckDB and UTF-8 refuse it, so one such string would fail the load of the
-    whole response. A tier threshold must fit the BIGINT column. A raw id with no letter or
-    digit in it (``..``) names no model, and would become an empty model id. Such an
+    whole response. A tier threshold must fit the BIGINT column. A raw id of punctuation only
+    (``..``) names no model, and would become an empty model id. Such an
     observation becomes an issue (its text escaped), and the rest of the response is loaded.
     """
     kept = []
@@ -323,7 +323,7 @@ def storable(result: ParseResult) -> ParseResult:
                     obs.source,
                     _escaped(obs.locator),
                     f"{obs.attribute}: not stored: the raw id {short_repr(obs.raw_id)} names "
-                    "nothing (only punctuation, or it ends in '/')",
+                    "nothing (only punctuation)",
                     _escaped(obs.raw_id),
                 )
             )
