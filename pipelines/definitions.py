@@ -67,6 +67,13 @@ def ingest_after_archive(context: dg.RunStatusSensorContext):
 
 
 def _publish_after(context: dg.RunStatusSensorContext):
+    """Publish after a nightly ingest run. Runs of a backfill are left alone: a backfill over
+    sixty nights would otherwise publish sixty times; publish once when it is done."""
+    backfill = context.dagster_run.tags.get("dagster/backfill")
+    if backfill:
+        return dg.SkipReason(
+            f"run of backfill {backfill}; launch publish_job once the backfill is done"
+        )
     return dg.RunRequest(run_key=f"publish-after-{context.dagster_run.run_id}")
 
 

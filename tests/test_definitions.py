@@ -103,6 +103,22 @@ def test_after_the_archive_job_the_newest_fetch_date_is_ingested():
         assert publish.run_key == f"publish-after-{result.run_id}"
 
 
+def test_runs_of_a_backfill_do_not_each_publish():
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("archive_job").execute_in_process(
+            instance=instance, tags={"dagster/backfill": "abcdefgh"}
+        )
+        context = dg.build_run_status_sensor_context(
+            sensor_name="publish_after_ingest_success",
+            dagster_event=result.get_run_success_event(),
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        )
+        skipped = defs.resolve_sensor_def("publish_after_ingest_success")(context)
+        assert isinstance(skipped, dg.SkipReason)
+        assert "backfill abcdefgh" in skipped.skip_message
+
+
 @pytest.mark.parametrize("spec", SOURCES, ids=[s.name for s in SOURCES])
 def test_each_source_is_partitioned_by_fetch_and_has_a_freshness_policy(spec):
     node = defs.resolve_asset_graph().get(dg.AssetKey(["raw", spec.name]))
