@@ -27,6 +27,7 @@ import logging
 import os
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -435,21 +436,26 @@ class PoliteClient:
         return wait
 
     def _read_body(self, response: httpx.Response) -> bytes:
-        """Stream the body under the cap; a body shorter than announced is a failed download."""
+        """Stream the body under the cap; a body shorter than announced is a failed download.
+
+        The body is decoded here (``_Inflater``), not by httpx: httpx inflates each network read
+        whole, so a gzip bomb of 250 KB took 150 MB before our cap could see it. Here no step
+        produces more than the bytes still allowed, so memory stays within the cap.
+        """
         cap = self.settings.max_body_bytes
         declared = _content_length(response)
         if declared is not None and declared > cap:
             raise _Failure(f"body over the {format_size(cap)} cap (Content-Length {declared})")
+        inflater = _Inflater(response.headers.get("content-encoding", ""))
         chunks: list[bytes] = []
         total = 0
         try:
-            for chunk in response.iter_bytes():
+            for raw in response.iter_raw():
+                chunk = inflater.feed(raw, cap - total + 1)
                 total += len(chunk)
                 if total > cap:  # stop reading here; the rest is never buffered
                     raise _Failure(f"body over the {format_size(cap)} cap")
                 chunks.append(chunk)
-        except httpx.DecodingError as exc:
-            raise _Failure(f"body could not be decoded ({exc})") from exc
         except httpx.TimeoutException as exc:
             raise _Transient(f"body truncated: {self._timeout_reason(exc)}") from exc
         except httpx.TransportError as exc:
@@ -460,6 +466,7 @@ class PoliteClient:
         got = response.num_bytes_downloaded
         if declared is not None and got < declared:
             raise _Transient(f"body truncated: got {got} of {declared} bytes")
+        inflater.finish()
         return b"".join(chunks)
 
     # --- robots.txt -----------------------------------------------------------------------------
@@ -621,15 +628,53 @@ def _not_modified(
     )
 
 
+class _Inflater:
+    """Decodes a Content-Encoding (gzip or deflate, the ones httpx asks for) a step at a time,
+    never producing more than the caller allows in one step."""
+
+    def __init__(self, header: str):
+        encoding = header.strip().lower()
+        self._raw_fallback = False
+        if encoding in ("", "identity"):
+            self._zlib = None
+        elif encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._zlib = zlib.decompressobj()
+            self._raw_fallback = True  # some servers send raw deflate without the zlib header
+        else:
+            raise _Failure(f"body could not be decoded (Content-Encoding {header!r})")
+        self._encoding = encoding
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """The decoded bytes of ``data``, at most ``limit`` of them. When the limit is reached
+        the caller stops (the body is over the cap), so any unread input is dropped."""
+        if self._zlib is None:
+            return data
+        first, self._raw_fallback = self._raw_fallback, False
+        try:
+            return self._zlib.decompress(data, max(limit, 1))
+        except zlib.error as exc:
+            if first:  # not zlib-wrapped: read it as raw deflate from the start
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.feed(data, limit)
+            raise _Failure(f"body could not be decoded ({self._encoding}: {exc})") from exc
+
+    def finish(self) -> None:
+        if self._encoding in ("gzip", "x-gzip") and not self._zlib.eof:
+            raise _Failure("body truncated: the gzip stream ends before its end marker")
+
+
 def _read_snippet(response: httpx.Response) -> bytes:
     """The first bytes of an error body, for the log; a broken error body is not worth a retry."""
     snippet = b""
     try:
-        for chunk in response.iter_bytes():
-            snippet += chunk
+        inflater = _Inflater(response.headers.get("content-encoding", ""))
+        for raw in response.iter_raw():
+            snippet += inflater.feed(raw, _SNIPPET_BYTES - len(snippet) + 1)
             if len(snippet) >= _SNIPPET_BYTES:
                 break
-    except httpx.HTTPError:
+    except (httpx.HTTPError, _Failure):
         pass
     return snippet[:_SNIPPET_BYTES]
 
