@@ -241,7 +241,9 @@ class PoliteClient:
             timeout=httpx.Timeout(
                 self.settings.read_timeout_s, connect=self.settings.connect_timeout_s
             ),
-            headers={"User-Agent": self.settings.user_agent},
+            # Only the encodings _Inflater decodes under the cap, even if brotli or zstandard
+            # get installed (httpx would then ask for those too and inflate them unbounded).
+            headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             cookies=_no_cookies(),
             follow_redirects=False,  # each hop is checked against the allow-list by hand
             transport=transport,
