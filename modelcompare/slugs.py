@@ -44,4 +44,6 @@ def safe_slug(value: str) -> str:
         return slug
     digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:DIGEST_LEN]
     prefix = slug[: MAX_LEN - DIGEST_LEN - 1].rstrip("-.") or "id"
+    if prefix.split(".", 1)[0] in _DEVICES:  # "com1.json-<hash>" is still the device COM1
+        prefix = prefix.replace(".", "-", 1)
     return f"{prefix}-{digest}"
