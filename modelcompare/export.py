@@ -359,6 +359,8 @@ def _finish(catalog: Catalog, doc: dict) -> dict:
 
 
 def _stale(catalog: Catalog, names: set) -> list[dict]:
+    """The stale or failing sources among ``names``. No age in days: it grows with the run
+    date, and would rewrite every document citing a stale source every night."""
     out = []
     for name in sorted(n for n in names if n):
         status = catalog.source_status.get(name, {})
@@ -369,7 +371,6 @@ def _stale(catalog: Catalog, names: set) -> list[dict]:
                     "title": status.get("title"),
                     "freshness": status["freshness"],
                     "last_good_fetch_date": status.get("last_good_fetch_date"),
-                    "age_days": status.get("age_days"),
                     "max_age_days": status.get("max_age_days"),
                 }
             )

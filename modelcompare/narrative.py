@@ -391,15 +391,15 @@ class _Writer:
 
     # recommendations -------------------------------------------------------------------
     def recommend(self, provider_counts: dict) -> None:
-        """At most one model per criterion: a criterion that ties recommends nothing."""
+        """At most one model per criterion: a criterion that ties recommends nothing. A
+        recommendation names its reason without repeating the figures stated above it."""
         blended = self.doc["prices"]["blended"]
         if blended["cheaper"] in SIDES and _known(blended["a"]) and _known(blended["b"]):
             side = blended["cheaper"]
             self.say(
                 "recommendation",
                 "recommendation.cost",
-                f"Choose {self.name[side]} if cost matters most: its blended price is "
-                f"{pct(blended['pct_cheaper'])}% lower.",
+                f"Choose {self.name[side]} if cost matters most: it has the lower blended price.",
                 _sources(blended["a"], blended["b"]),
             )
         ctx = self.doc["limits"]["context_window"]
@@ -408,9 +408,7 @@ class _Writer:
             self.say(
                 "recommendation",
                 "recommendation.context",
-                f"Choose {self.name[side]} for long inputs: it takes "
-                f"{tokens(ctx[side]['value'])} tokens of context against "
-                f"{tokens(ctx[self.other(side)]['value'])}.",
+                f"Choose {self.name[side]} for long inputs: it has the larger context window.",
                 _sources(ctx["a"], ctx["b"]),
             )
         caps = self.doc["capabilities"]
@@ -543,7 +541,7 @@ class _Writer:
         cited = sorted(rid for rid, r in self.doc["sources"].items() if r["source"] in names)
         parts = [
             f"{s['title'] or s['source']} (last good fetch {s['last_good_fetch_date']}, "
-            f"{s['age_days']} days old)"
+            f"due every {s['max_age_days']} days)"
             for s in stale
         ]
         self.say(

@@ -137,6 +137,8 @@ def display(fact: dict, kind: str = "") -> str:
         return "yes" if value else "no"
     if unit == "tokens":
         return tokens(value)
+    if unit == "params_billion":
+        return f"{value}B parameters"
     if unit in ("usd_per_million_tokens", "usd_per_month", "usd_per_image", "usd_per_request"):
         return usd(value)
     if kind == "license" and fact.get("name"):
