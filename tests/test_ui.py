@@ -176,7 +176,13 @@ query ($id: String!) {
 PARTITION_STATS = """
 query {
   assetNodeOrError(assetKey: {path: ["raw", "openrouter"]}) {
-    ... on AssetNode { partitionStats { numMaterialized numFailed numPartitions } }
+    ... on AssetNode {
+      partitionStats { numMaterialized numFailed numPartitions }
+      internalFreshnessPolicy {
+        __typename
+        ... on TimeWindowFreshnessPolicy { failWindowSeconds warnWindowSeconds }
+      }
+    }
   }
 }
 """
@@ -272,8 +278,15 @@ def test_backfill_two_nights_from_the_ui_api_and_see_the_asset_graph(dev):
     assert state["status"] in ("REQUESTED", "COMPLETED", "COMPLETED_SUCCESS"), state
     assert state["numPartitions"] == 2
     assert sorted(state["partitionNames"]) == NIGHTS
-    stats = dev.gql(PARTITION_STATS)["assetNodeOrError"]["partitionStats"]
+    node = dev.gql(PARTITION_STATS)["assetNodeOrError"]
+    stats = node["partitionStats"]
     assert (stats["numMaterialized"], stats["numFailed"]) == (2, 0)
+    # The source's freshness policy as the UI reads it: warn after 26 h, fail after 2 days.
+    assert node["internalFreshnessPolicy"] == {
+        "__typename": "TimeWindowFreshnessPolicy",
+        "failWindowSeconds": 2 * 86400,
+        "warnWindowSeconds": 26 * 3600,
+    }
     tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
     assert (
         tags["dagster/asset_partition_range_start"],
