@@ -67,9 +67,12 @@ def _hostile_release(files: dict[str, bytes]) -> dict[str, bytes]:
     """The pair and its two models, with strings a source could have written to attack us."""
     pair = json.loads(files[f"v1/pairs/{PAIR}.json"])
     pair["models"]["a"]["name"] = '<script>alert("a")</script>Llama'
-    rid = next(iter(pair["sources"]))
-    pair["sources"][rid]["url"] = "javascript:alert(1)"
-    pair["sources"][rid]["title"] = '" onmouseover="alert(2)'
+    linked, refused = (
+        pair["prices"]["input"]["a"]["sources"][0],
+        pair["release_date"]["a"]["sources"][0],
+    )
+    pair["sources"][refused]["url"] = "javascript:alert(1)"
+    pair["sources"][linked]["title"] = '" onmouseover="alert(2)'
     pair["offerings"]["a"][0]["provider"]["name"] = "</text><script>alert(3)</script>"
     pair["statements"][0]["text"] = "<img src=x onerror=alert(4)>"
     catalog = json.loads(files["v1/catalog.json"])
@@ -120,10 +123,7 @@ def test_every_string_is_escaped_for_where_it_lands(files):
     assert "&lt;img src=x onerror=alert(4)&gt;" in html
     assert "javascript:" not in " ".join(a["href"] for a in soup.find_all("a", href=True))
     assert not soup.find_all(attrs={"onmouseover": True})
-    assert (
-        'title="&#34; onmouseover=&#34;alert(2)' in html
-        or "&#34; onmouseover=&#34;alert(2)" in html
-    )
+    assert 'title="&#34; onmouseover=&#34;alert(2), fetched' in html  # quotes escaped
     # The refused URL is still shown, as text.
     assert "javascript:alert(1)</span>" in html
 
