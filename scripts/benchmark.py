@@ -174,7 +174,7 @@ def worker(task: str, db: Path, n: int, scratch: Path, pandas_max_gb: float) -> 
                 con.execute("set preserve_insertion_order = false")
                 con.execute(
                     f"copy ({EXPORT_SQL}) to '{out}' (format json, per_thread_output true,"
-                    " file_size_bytes '256MB', overwrite_or_ignore true)"
+                    " file_size_bytes '32MB', overwrite_or_ignore true)"
                 )
         rows = con.execute("select count(*) from compare.pair_facts_packed").fetchone()[0]
         con.close()
@@ -501,8 +501,13 @@ def machine() -> dict:
             versions[name] = __import__(name).__version__
         except ImportError:
             versions[name] = "not installed"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                            capture_output=True, text=True).stdout.strip()  # fmt: skip
+    commit = (
+        os.environ.get("BENCHMARK_COMMIT")
+        or subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
     return {"nproc": os.cpu_count(), "memory_gib": round(mem_kb / 2**20, 1), "cpu": cpu,
             "kernel": platform.release(), "versions": versions, "commit": commit,
             "load_before": os.getloadavg()}  # fmt: skip
@@ -753,7 +758,7 @@ def report(results: dict) -> str:
         "",
         "Every pair with every pair fact and both model ids (`compare.pair_facts` joined to the",
         "models), as one Parquet file (`COPY ... (FORMAT parquet)`) and as NDJSON shards",
-        "(`COPY ... (FORMAT json, PER_THREAD_OUTPUT, FILE_SIZE_BYTES '256MB')` with",
+        "(`COPY ... (FORMAT json, PER_THREAD_OUTPUT, FILE_SIZE_BYTES '32MB')` with",
         "`preserve_insertion_order = false`).",
         "",
         "| N | pairs | Parquet s | pairs/s | MB | peak MB | NDJSON s | pairs/s | files | MB | peak MB |",
