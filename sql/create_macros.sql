@@ -22,9 +22,14 @@ create or replace macro normalize_model_key(raw_id) as (
         '^-|-$', '', 'g')
 );
 
--- The region a raw id names by prefix (Bedrock cross-region inference ids), else null.
+-- The region a raw id names, else null: a cross-region inference prefix ("us.", "eu.",
+-- "global.") or a cloud region as a path segment (LiteLLM's "bedrock/us-gov-west-1/...").
 create or replace macro region_of_id(raw_id) as (
-    nullif(regexp_extract(lower(trim(raw_id)), '^(?:[^/]*/)*(us|eu|apac|ap|jp|au|ca|global|us-gov)\.', 1), '')
+    coalesce(
+        nullif(regexp_extract(lower(trim(raw_id)), '^(?:[^/]*/)*(us|eu|apac|ap|jp|au|ca|global|us-gov)\.', 1), ''),
+        nullif(regexp_extract(lower(trim(raw_id)),
+            '(?:^|/)((?:us|eu|ap|ca|sa|me|af|il|mx)(?:-gov)?-[a-z]+-[0-9]+)/', 1), '')
+    )
 );
 
 -- A provider as a source spells it, as a canonical slug (registry spellings map it further).
