@@ -93,20 +93,32 @@ def refresh(
     mode: str = "replay",
     as_of: str = "",
     source_assets: Iterable | None = None,
+    only_archived: bool = False,
+    on_phase=None,
 ) -> Outcome:
     """Index, load every fetch date, then publish. ``source_assets`` replaces assets of the
-    same key (a test pointing a source at a loopback server)."""
+    same key (a test pointing a source at a loopback server); ``only_archived`` loads only the
+    sources the archive holds (the others have nothing to load; skipping them saves time);
+    ``on_phase(name)`` is called as each of the three runs starts."""
     assets = all_assets()
     if source_assets:
         replacing = {key for a in source_assets for key in a.keys}
         assets = [a for a in assets if not set(getattr(a, "keys", ())) & replacing]
         assets += list(source_assets)
+    ingest = INGEST
+    if only_archived:
+        held = Archive(layout.archive).sources()
+        ingest = dg.AssetSelection.assets(*(dg.AssetKey(["raw", s]) for s in held))
     resources = layout.resources(mode=mode, as_of=as_of)
     outcome = Outcome()
+    phase = on_phase or (lambda name: None)
     common = dict(resources=resources, instance=instance, raise_on_error=False)
+    phase("index")
     outcome.absorb(dg.materialize(assets, selection=[ARCHIVE_INDEX], **common))
     for date in instance.get_dynamic_partitions("fetch_dates"):
-        outcome.absorb(dg.materialize(assets, selection=INGEST, partition_key=date, **common))
+        phase("ingest")
+        outcome.absorb(dg.materialize(assets, selection=ingest, partition_key=date, **common))
+    phase("publish")
     outcome.absorb(dg.materialize(assets, selection=PUBLISH, **common))
     return outcome
 
