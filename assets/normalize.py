@@ -162,7 +162,10 @@ def facts(
             "num_price_history_rows": count(con, "select count(*) from core.price_history"),
         }
         status = con.execute(
-            "select source, freshness, last_good_fetch_date, age_days from core.source_status order by source"
+            "select s.source, s.freshness, s.last_good_fetched_at, s.age_days,"
+            " coalesce(p.urls[1], '') || case when len(p.urls) > 1 then ' (+' || (len(p.urls) - 1)"
+            " || ' more)' else '' end from core.source_status as s"
+            " left join core.source_specs as p using (source) order by s.source"
         ).fetchall()
         context.log.info("As of %s: %s", as_of, figures)
         conflicts = markdown_table(
@@ -176,8 +179,8 @@ def facts(
             "as_of": as_of.isoformat(),
             **figures,
             "source_status": dg.MetadataValue.md(
-                "| source | freshness | last good fetch | age (days) |\n|---|---|---|---|\n"
-                + "\n".join(f"| {s} | {f} | {d} | {a} |" for s, f, d, a in status)
+                "| source | freshness | fetched at | age (days) | url |\n|---|---|---|---|---|\n"
+                + "\n".join(f"| {s} | {f} | {d} | {a} | {u} |" for s, f, d, a, u in status)
             ),
             "conflicts_preview": dg.MetadataValue.md(conflicts),
         }

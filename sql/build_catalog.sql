@@ -133,6 +133,7 @@ series as (
         source,
         fetch_date,
         min(fetched_at) as fetched_at,
+        arg_min(response_id, (fetched_at, response_id)) as response_id,
         min(num_value) as num_value  -- two rows of one source for one offering on one date: the lower, so it is stable
     from core.typed_observations
     where subject = 'offering' and std_unit = 'usd_per_million_tokens' and flag is null
@@ -162,7 +163,9 @@ collapsed as (
         min(num_value) as num_value,
         min(fetch_date) as valid_from,
         max(fetch_date) as last_seen,
-        min(fetched_at) as first_fetched_at
+        min(fetched_at) as first_fetched_at,
+        -- The response that first showed this value.
+        arg_min(response_id, (fetch_date, response_id)) as response_id
     from runs
     group by all
 ),
@@ -191,6 +194,7 @@ stated as (
         valid_from,
         max(fetch_date) as last_seen,
         min(fetched_at) as first_fetched_at,
+        arg_min(response_id, (fetched_at, response_id)) as response_id,
         valid_to
     from core.typed_observations
     where subject = 'offering' and std_unit = 'usd_per_million_tokens' and flag is null

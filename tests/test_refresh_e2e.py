@@ -91,7 +91,7 @@ def test_magistral_conflicts_shown_with_every_source(magistral):
     assert all(c["sources"] for c in limits)
     vision = magistral["facts"]["vision"]
     assert vision["value"] is True and vision["chosen_source"] == "hf_cards"
-    text_only = {(c["source"], c["provider"]) for c in vision["conflict"] if c["value"] == "false"}
+    text_only = {(c["source"], c["provider"]) for c in vision["conflict"] if c["value"] is False}
     assert ("models_dev", "mistral") in text_only
 
 
