@@ -209,6 +209,18 @@ class _HostGate:
                     self._free_at = max(self._free_at, self._clock() + self._interval)
 
 
+def _quiet_transport_logs() -> None:
+    """Keep httpcore's DEBUG trace out of the logs, whatever the root level.
+
+    That trace prints every response header as received: a Set-Cookie, or an API key a server
+    echoes back, would reach any log handler that runs at DEBUG. Our own log lines say what a
+    person needs; the trace is never wanted there.
+    """
+    logger = logging.getLogger("httpcore")
+    if logger.getEffectiveLevel() < logging.INFO:
+        logger.setLevel(logging.INFO)
+
+
 def _no_cookies() -> CookieJar:
     """A jar that keeps nothing: one source's cookies must not ride along to the next request."""
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
@@ -235,6 +247,7 @@ class PoliteClient:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.settings = settings or HttpSettings()
+        _quiet_transport_logs()
         self._sleep = sleep
         self._clock = clock
         self._client = httpx.Client(

@@ -94,11 +94,13 @@ def refresh(
     as_of: str = "",
     source_assets: Iterable | None = None,
     only_archived: bool = False,
+    sources: Iterable[str] | None = None,
     on_phase=None,
 ) -> Outcome:
     """Index, load every fetch date, then publish. ``source_assets`` replaces assets of the
     same key (a test pointing a source at a loopback server); ``only_archived`` loads only the
-    sources the archive holds (the others have nothing to load; skipping them saves time);
+    sources the archive holds (the others have nothing to load; skipping them saves time),
+    ``sources`` loads only those;
     ``on_phase(name)`` is called as each of the three runs starts."""
     assets = all_assets()
     if source_assets:
@@ -106,8 +108,8 @@ def refresh(
         assets = [a for a in assets if not set(getattr(a, "keys", ())) & replacing]
         assets += list(source_assets)
     ingest = INGEST
-    if only_archived:
-        held = Archive(layout.archive).sources()
+    if only_archived or sources is not None:
+        held = Archive(layout.archive).sources() if sources is None else list(sources)
         ingest = dg.AssetSelection.assets(*(dg.AssetKey(["raw", s]) for s in held))
     resources = layout.resources(mode=mode, as_of=as_of)
     outcome = Outcome()
