@@ -2,10 +2,11 @@
 
 Each refresh runs in its own process (``tests/hostile/refresh_child.py``: the three Dagster
 runs of ``scripts/refresh``, replay mode, on a small archive with a temporary warehouse and
-export folder). A first run is timed by its phases; the kill delays are then spread over that
-time (stratified: one in each twentieth, at a random point inside it, from a seeded RNG), so
-kills land while Python starts, while sources load into DuckDB, while facts are rebuilt and
-while the release is written and switched. After every kill:
+export folder). A first run, on a warm warehouse like all the others, is timed by its
+phases; the kill delays are then spread over that time (stratified: one in each twentieth,
+at a random point inside it, from a seeded RNG), so kills land while Python starts, while
+sources load into DuckDB, while facts are rebuilt and while the release is written and
+switched. After every kill:
 
 - the DuckDB file opens and answers a query (its write-ahead log replays);
 - ``current`` points at a whole release (every file its manifest lists, with that hash and
@@ -156,7 +157,8 @@ def test_sigkill_at_random_points_leaves_a_warehouse_that_opens_and_a_whole_rele
     }
     as_of = iter(FIRST_AS_OF + dt.timedelta(days=n) for n in range(10 * KILLS))
 
-    first = Child(layout.root, next(as_of), env)
+    _clean_run(layout, next(as_of))  # the warehouse and a first release exist from here on
+    first = Child(layout.root, next(as_of), env)  # timed as every killed run will be
     previous = first.finish()
     total = first.lines[-1][0]
     work = first.lines[0][0]  # when the imports were done and the first phase began
@@ -164,7 +166,8 @@ def test_sigkill_at_random_points_leaves_a_warehouse_that_opens_and_a_whole_rele
 
     rng = random.Random(SEED)
     start = work * 0.8  # a kill or two lands while Python is still starting
-    delays = [start + (total - start) * (i + rng.random()) / KILLS for i in range(KILLS)]
+    end = total * 0.95  # runs vary a little; a delay past the end would kill nothing
+    delays = [start + (end - start) * (i + rng.random()) / KILLS for i in range(KILLS)]
     landed = collections.Counter()
     rows = _warehouse_opens(layout.db)
     for delay in delays:
