@@ -932,6 +932,8 @@ def build_documents(
     for row in pairs:
         row["monthly_costs"] = monthly[(row["model_a"], row["model_b"])]
         path = f"{CONTRACT}/pairs/{pair_file_stem(row['model_a'], row['model_b'])}.json"
+        if path in docs:
+            raise RuntimeError(f"two pairs share the file name {path}")
         docs[path] = dumps(pair_document(catalog, row, model_docs))
     docs[f"{CONTRACT}/catalog.json"] = dumps(_catalog_listing(catalog, model_docs, pairs))
     for schema in sorted(SCHEMA_DIR.glob("*.schema.json")):

@@ -69,8 +69,8 @@ class HttpResource(dg.ConfigurableResource):
             from modelcompare.http import HttpSettings, PoliteClient
 
             settings = HttpSettings(
-                connect_timeout=self.connect_timeout_s,
-                read_timeout=self.read_timeout_s,
+                connect_timeout_s=self.connect_timeout_s,
+                read_timeout_s=self.read_timeout_s,
                 max_body_bytes=self.max_body_mib * 1024 * 1024,
             )
             with PoliteClient(settings) as client:

@@ -99,14 +99,15 @@ final as (
             when not_model_reason is not null then null
             when alias_model_id is not null then alias_model_id
             when moving_model_id is not null then moving_model_id
-            when makes_model then model_key
+            -- An id made only of separators normalizes to '': never a model.
+            when makes_model and model_key <> '' then model_key
         end as model_id,
         quantization,
         case
             when not_model_reason is not null then 'not_a_model'
             when alias_model_id is not null then 'curated_alias'
             when moving_model_id is not null then 'moving_alias'
-            when makes_model then 'normalized'
+            when makes_model and model_key <> '' then 'normalized'
             else 'unmatched'
         end as rule,
         coalesce(not_model_reason, case when not makes_model and alias_model_id is null

@@ -37,12 +37,14 @@ create or replace macro provider_spelling(provider) as (
     regexp_replace(lower(trim(provider)), '[_\s]+', '-', 'g')
 );
 
--- A price in any per-token unit as exact USD per million tokens; null when not a token price.
+-- A price in any per-token unit as exact USD per million tokens; null when not a token price
+-- or too large to be one. decimal(32, 18) leaves room for the x10^6 (a wider cast overflows
+-- with an error instead of giving null).
 create or replace macro usd_per_mtok(value, unit) as (
     case unit
-        when 'usd_per_token' then try_cast(value as decimal(38, 18)) * 1000000
-        when 'usd_per_1k_tokens' then try_cast(value as decimal(38, 18)) * 1000
-        when 'usd_per_million_tokens' then try_cast(value as decimal(38, 18))
+        when 'usd_per_token' then try_cast(value as decimal(32, 18)) * 1000000
+        when 'usd_per_1k_tokens' then try_cast(value as decimal(32, 18)) * 1000
+        when 'usd_per_million_tokens' then try_cast(value as decimal(32, 18))
     end::decimal(38, 12)
 );
 

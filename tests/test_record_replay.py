@@ -17,6 +17,7 @@ from modelcompare.http import HttpSettings, PoliteClient
 from modelcompare.sources import source
 from tests.conftest import load_recorded
 from tests.harness import finish, load_responses, rows
+from tests.loopback import ToLoopback
 
 # One recorded response of each kind of source: JSON API, tarball, YAML, Markdown card, HTML page.
 RECORDED = {
@@ -36,25 +37,6 @@ TABLES = {
     "core.price_history": "offering_id, attribute, tier_min_tokens, source, valid_from",
     "compare.pair_facts": "key_a, key_b",
 }
-
-
-class ToLoopback(httpx.BaseTransport):
-    """Sends every request to the local server instead of its host. The request keeps its real
-    URL, so the archive records what a live run would; the server sees ``/<host><path>``."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.inner = httpx.HTTPTransport()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        original = request.url
-        request.url = original.copy_with(
-            scheme="http", host="127.0.0.1", port=self.port, path=f"/{original.host}{original.path}"
-        )
-        try:
-            return self.inner.handle_request(request)
-        finally:
-            request.url = original
 
 
 @pytest.fixture

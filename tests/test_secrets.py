@@ -22,7 +22,6 @@ import secrets
 
 import dagster as dg
 import duckdb
-import httpx
 import pytest
 from werkzeug.wrappers import Response
 
@@ -33,31 +32,10 @@ from modelcompare.http import FetchError, HttpSettings, PoliteClient
 from modelcompare.sources import source
 from tests.hostile import inputs
 from tests.hostile.pipeline import Layout, refresh, whole_release
+from tests.loopback import ToLoopback
 
 ENV = "OPENROUTER_API_KEY"
 MODELS_PATH = "/openrouter.ai/api/v1/models"
-
-
-class ToLoopback(httpx.BaseTransport):
-    """Delivers every request to the loopback server; the request keeps its real URL (and so
-    its real host, which decides whether the key is sent)."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.inner = httpx.HTTPTransport()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        original = request.url
-        request.url = original.copy_with(
-            scheme="http", host="127.0.0.1", port=self.port, path=f"/{original.host}{original.path}"
-        )
-        try:
-            return self.inner.handle_request(request)
-        finally:
-            request.url = original
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 @pytest.fixture
@@ -72,13 +50,8 @@ def loopback(monkeypatch, httpserver_ipv4):
     """Every PoliteClient the pipeline makes talks to the loopback server, with settings fit
     for it (no proxy from the environment, no retries, no pause between requests)."""
     real_settings, real_client = HttpSettings, PoliteClient
-    names = {"connect_timeout": "connect_timeout_s", "read_timeout": "read_timeout_s"}
 
     def settings(**given):
-        # pipelines/resources.py passes connect_timeout= / read_timeout=, which HttpSettings
-        # does not take (live mode fails on it; see docs/hostile-inputs.md): both spellings
-        # are accepted here so this test checks secrets, with or without that fix.
-        given = {names.get(k, k): v for k, v in given.items()}
         return real_settings(**{**given, "retries": 0, "min_interval_s": 0.0, "trust_env": False})
 
     class LoopbackClient(real_client):
