@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from assets.normalize import count, facts, markdown_table, warehouse_run
+from assets.normalize import count, facts, markdown_table, source_fetches, warehouse_run
 from pipelines.resources import WarehouseResource
 
 COMPARISON_FILE = Path(__file__).resolve().parent.parent / "registry" / "comparison.yaml"
@@ -101,6 +101,7 @@ def pair_facts(
             "output_pct_cheaper, larger_context from compare.pair_facts_readable where published "
             "order by model_a, model_b",
         )
+        sources = source_fetches(con)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": num_pairs,
@@ -108,5 +109,6 @@ def pair_facts(
             "num_published_pairs": published,
             "blend_weights": dg.MetadataValue.json(settings["blend"]),
             "preview": dg.MetadataValue.md(preview),
+            "sources": sources,
         }
     )

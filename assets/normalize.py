@@ -52,6 +52,20 @@ def count(con, sql: str) -> int:
     return con.execute(sql).fetchone()[0]
 
 
+def source_fetches(con) -> dg.MetadataValue:
+    """Each source's URL(s) and the fetch time of the data this asset was built from."""
+    return dg.MetadataValue.md(
+        markdown_table(
+            con,
+            "select s.source, s.freshness, s.last_good_fetched_at as fetched_at,"
+            " coalesce(p.urls[1], '') as url, len(p.urls) as num_urls"
+            " from core.source_status as s left join core.source_specs as p using (source)"
+            " order by s.source",
+            limit=50,
+        )
+    )
+
+
 def markdown_table(con, sql: str, limit: int = 10) -> str:
     cursor = con.execute(f"select * from ({sql}) limit {int(limit)}")
     names = [d[0] for d in cursor.description]

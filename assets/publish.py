@@ -14,7 +14,7 @@ import datetime as dt
 import dagster as dg
 
 from assets.compare import load_comparison_settings, pair_facts
-from assets.normalize import resolve_as_of
+from assets.normalize import resolve_as_of, source_fetches
 from modelcompare import export, pages
 from pipelines.resources import HttpResource, ReleaseResource, WarehouseResource
 
@@ -52,6 +52,7 @@ def release(
     with warehouse.connect(read_only=True) as con:  # reads only: a no-op run writes nothing
         as_of = resolve_as_of(con, release, http)
         docs = export.build_documents(con, as_of, settings["blend"])
+        sources = source_fetches(con)
     num_documents = len(docs)
     if release.pages:
         docs.update(pages.render_site(docs))
@@ -97,6 +98,7 @@ def release(
             "num_documents": num_documents,
             "num_pages": len(docs) - num_documents,
             "as_of": as_of.isoformat(),
+            "sources": sources,
             "path": dg.MetadataValue.path(str(result.release_dir) if result.release_dir else ""),
             "num_price_changes": len(changes.get("price_changes", [])),
             "num_fact_changes": len(changes.get("fact_changes", [])),
