@@ -225,6 +225,29 @@ def accept_slice(source: str, fetch_date: str, reason: str) -> int:
     return 0
 
 
+def recover_orphans() -> int:
+    """Fail the CLI runs a killed refresh left behind, and give back their pool slots.
+
+    ``scripts/refresh`` calls this while it holds its lock, so no other refresh of this
+    instance is running: a run of its own kind (``__ASSET_JOB``, launched by the CLI) still
+    marked started is an orphan whose process is gone. Left alone it would hold the
+    ``warehouse`` pool's only slot, and every later run would wait for it forever. Runs the
+    daemon launched (the named jobs) are left to the daemon.
+    """
+    with dg.DagsterInstance.get() as instance:
+        stuck = instance.get_runs(
+            filters=dg.RunsFilter(
+                job_name="__ASSET_JOB",
+                statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],
+            )
+        )
+        for run in stuck:
+            instance.report_run_failed(run, "its process ended without finishing (killed?)")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            out(f"recovered run {run.run_id}: marked failed, its pool slots freed\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.cli",
@@ -234,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("partition-range", help="print the registered fetch dates as FIRST...LAST")
     sub.add_parser("summary", help="print what the last refresh produced and where")
+    sub.add_parser(
+        "recover-orphans",
+        help="fail the CLI runs a killed refresh left started, and free their pool slots",
+    )
     p = sub.add_parser("checks", help="print the newest result of every asset check")
     p.add_argument("-v", "--verbose", action="store_true", help="show failed checks' metadata")
     for name, help_ in (
@@ -251,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         return summary()
     if args.command == "checks":
         return checks(args.verbose)
+    if args.command == "recover-orphans":
+        return recover_orphans()
     dt.date.fromisoformat(args.fetch_date)
     if args.command == "reject-slice":
         return reject_slice(args.source, args.fetch_date, args.reason)

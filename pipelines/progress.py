@@ -14,6 +14,13 @@ _PREFIX = re.compile(r"^\S+ \S+ \S+ - dagster - (\w+) - \S+ - [0-9a-f-]{36} - (?
 
 
 def main() -> int:
+    try:
+        return _filter()
+    except KeyboardInterrupt:  # the refresh script reports the interruption itself
+        return 130
+
+
+def _filter() -> int:
     for line in sys.stdin:
         if _KEEP.search(line) or not line.startswith("20"):
             sys.stdout.write("  " + _PREFIX.sub(r"\1 ", line))

@@ -52,10 +52,13 @@ select * from final;
 create or replace table core.offerings as
 with
 per_source as (
+    -- Per source: when it last listed the offering, and whether a response it currently
+    -- stands by (core.current_responses) still lists it.
     select
         offering_id,
         source,
-        max(fetch_date) as last_seen_in_source
+        max(fetch_date) as last_seen_in_source,
+        bool_or(response_id in (select response_id from core.current_responses)) as listed_now
     from core.typed_observations
     where subject = 'offering'
     group by all
@@ -63,12 +66,11 @@ per_source as (
 
 presence as (
     select
-        p.offering_id,
-        list(struct_pack(source := p.source, last_seen := p.last_seen_in_source,
-            listed_now := p.last_seen_in_source >= s.last_good_fetch_date) order by p.source) as seen_in,
-        bool_or(p.last_seen_in_source >= s.last_good_fetch_date) as listed_now
-    from per_source as p
-    inner join core.source_status as s using (source)
+        offering_id,
+        list(struct_pack(source := source, last_seen := last_seen_in_source,
+            listed_now := listed_now) order by source) as seen_in,
+        bool_or(listed_now) as listed_now
+    from per_source
     group by all
 ),
 

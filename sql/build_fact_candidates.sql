@@ -2,14 +2,23 @@
 -- $as_of) of every offering and model, ranked by precedence, with the reason any is rejected.
 -- sql/choose_facts.sql picks one value from them.
 
+-- The newest loaded response of every URL of every source, up to $as_of: what each source
+-- currently says. Per URL, not per source: a source whose URLs were fetched on different
+-- dates (one model card per model) keeps every URL's newest response.
+create or replace table core.current_responses as
+select source, url, arg_max(response_id, (fetched_at, response_id)) as response_id
+from raw.responses
+where fetch_date <= cast($as_of as date)
+    and response_id in (select distinct response_id from raw.observations)
+group by all;
+
 create or replace table core.current_observations as
 with
 latest as (
     select t.*
     from core.typed_observations as t
-    inner join core.source_status as s
-        on s.source = t.source and t.fetch_date = s.last_good_fetch_date
-    where (t.valid_to is null or t.valid_to > cast($as_of as date))
+    where t.response_id in (select response_id from core.current_responses)
+        and (t.valid_to is null or t.valid_to > cast($as_of as date))
         and (t.valid_from is null or t.valid_from <= cast($as_of as date))
 ),
 
