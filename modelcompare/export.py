@@ -1103,9 +1103,11 @@ def publish(
         releases.mkdir(exist_ok=True)
         final = releases / release_id
         if final.exists():
-            shutil.rmtree(staging)  # published before (a crash after rename): reuse it
-        else:
-            os.replace(staging, final)
+            # The same documents were published before (a crash after the rename, or a return
+            # to an earlier state). ``current`` does not point there (that case returned above),
+            # so the old folder is replaced: its index and change feed describe another history.
+            shutil.rmtree(final)
+        os.replace(staging, final)
         step("renamed")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

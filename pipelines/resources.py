@@ -143,6 +143,19 @@ class ReleaseResource(dg.ConfigurableResource):
     pages: bool = True
 
 
+def _as_of_setting() -> str:
+    """MODELCOMPARE_AS_OF, checked when the code location loads, before any work starts."""
+    value = os.environ.get("MODELCOMPARE_AS_OF", "")
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"MODELCOMPARE_AS_OF must be a date, yyyy-mm-dd, not {value!r}"
+            ) from exc
+    return value
+
+
 def default_resources() -> dict:
     return {
         "http": HttpResource(
@@ -156,6 +169,6 @@ def default_resources() -> dict:
         ),
         "release": ReleaseResource(
             export_dir=_env("MODELCOMPARE_EXPORT_DIR", str(REPO / "data" / "exports")),
-            as_of=_env("MODELCOMPARE_AS_OF", ""),
+            as_of=_as_of_setting(),
         ),
     }

@@ -194,7 +194,9 @@ def test_meta_vision_card_benchmarks_split_base_and_instruct():
     assert values(result, "Llama 3.2 11B Instruct", "benchmark", cot) == ["50.7"]
     assert values(result, "Llama 3.2 90B Instruct", "benchmark", cot) == ["60.3"]
     zero_shot = "MMMU (val, 0-shot)|0-shot, Micro average accuracy"
-    assert values(result, "Llama 3.2 11B", "benchmark", zero_shot) == ["41.7"]
+    # Base pretrained scores name the base model, so they never land on the instruct model.
+    assert values(result, "Llama 3.2 11B Base", "benchmark", zero_shot) == ["41.7"]
+    assert values(result, "Llama 3.2 11B", "benchmark", zero_shot) == []
     assert values(result, "Llama 3.2 11B", "benchmark", cot) == []
 
 

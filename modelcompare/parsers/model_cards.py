@@ -31,7 +31,7 @@ What is emitted (all ``subject="model"``, ``provider=None``):
   only when they name *this* model (its size, its version, instruct or base). For a Meta card,
   the names the card's tables write: the model table's row label plus its size
   (``Llama 3.2-Vision 11B``, a parenthesised "(text only)" dropped), and each benchmark column
-  header as written, with " Instruct" added when the column sits under an "Instruction tuned"
+  header as written, with " Instruct" (or " Base") added when the column sits under an "Instruction tuned" (or "Base pretrained")
   heading and does not say so itself (``Llama 3.2 11B Instruct``), because the base and the
   instruct model are different models with different scores.
 - ``license`` as written (front matter ``apache-2.0``, ``llama3.2``; a Meta card's "Llama 3.2
@@ -517,6 +517,10 @@ def _column_model(header: str, table: _Table) -> tuple[str, list[str], bool]:
     name = header
     if table.tuning == "instruct" and "instruct" not in tokens:
         name = f"{header} Instruct"
+    elif table.tuning == "base" and "base" not in tokens:
+        # The pretrained model's scores are not the instruct model's: under a "Base
+        # pretrained" heading, "Llama 3.2 11B" is the base model, named so.
+        name = f"{header} Base"
     return name, tokens, instruct
 
 
