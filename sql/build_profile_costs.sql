@@ -65,6 +65,21 @@ costed as (
     where v.input_base is not null and v.output_price is not null
 ),
 
+-- A request that cannot fit is not priced: the offering's own context window, else the
+-- model's, must hold the profile's input and output. Unknown windows are not held against it.
+fits as (
+    select c.*
+    from costed as c
+    inner join paid as p using (offering_id)
+    left join core.facts as oc
+        on oc.scope = 'offering' and oc.subject_id = c.offering_id and oc.attribute = 'context_window'
+    left join core.facts as mc
+        on mc.scope = 'model' and mc.subject_id = p.model_id and mc.attribute = 'context_window'
+    where coalesce(oc.num_value, mc.num_value) is null
+        or coalesce(oc.num_value, mc.num_value)
+            >= c.input_tokens_per_request + c.output_tokens_per_request
+),
+
 final as (
     select
         c.profile_id,
@@ -88,7 +103,7 @@ final as (
         -- Times 10^-6 rather than divided by 10^6: DuckDB divides decimals into doubles, and
         -- money stays exact.
         ) * 0.000001)::decimal(38, 12) as cost_per_request_usd
-    from costed as c
+    from fits as c
     inner join paid as p using (offering_id)
 )
 
