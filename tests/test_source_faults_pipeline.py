@@ -81,6 +81,7 @@ def loopback(make_httpserver_ipv4):
             super().__init__(settings, transport=ToLoopback(server.port), **kwargs)
 
     server = make_httpserver_ipv4  # the plugin's session-wide server on 127.0.0.1
+    server.clear()  # other modules' handlers may still be registered on the same paths
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(http_module, "HttpSettings", settings)
         patch.setattr(http_module, "PoliteClient", LoopbackClient)
