@@ -94,7 +94,7 @@ def test_percentages_match_exact_decimals_on_a_sample(con):
 
 def test_monthly_comparisons_match_exact_decimals(con):
     rows = con.execute(
-        f"""
+        """
         with costs as (
             select s.model_key, c.profile_id,
                 c.cheapest.cost_per_month_usd::decimal(18, 6) as cost
