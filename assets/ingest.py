@@ -48,6 +48,21 @@ def freshness_policy(spec: SourceSpec) -> dg.FreshnessPolicy:
     )
 
 
+def register_fetch_dates(instance: dg.DagsterInstance, http: HttpResource):
+    """Register every fetch date the archive holds (and, in live and record mode, today) as a
+    partition of the sources; returns (all dates, the newly registered ones). Used by
+    ``archive_index`` and by ``scripts/refresh`` before its range run (the dates of a range
+    must exist before the run is created)."""
+    dates = http.archive().fetch_dates()
+    if http.mode != "replay":
+        dates = sorted({*dates, dt.datetime.now(dt.UTC).date().isoformat()})
+    known = set(instance.get_dynamic_partitions(FETCH_DATES.name))
+    new = [d for d in dates if d not in known]
+    if new:
+        instance.add_dynamic_partitions(FETCH_DATES.name, new)
+    return dates, new
+
+
 @dg.asset(
     key=["raw", "archive_index"],
     group_name="ingest",
@@ -61,13 +76,7 @@ def archive_index(context: dg.AssetExecutionContext, http: HttpResource) -> dg.M
     In live and record mode today's date is registered too, so the nightly run fetches it.
     """
     archive: Archive = http.archive()
-    dates = archive.fetch_dates()
-    if http.mode != "replay":
-        dates = sorted({*dates, dt.datetime.now(dt.UTC).date().isoformat()})
-    known = set(context.instance.get_dynamic_partitions(FETCH_DATES.name))
-    new = [d for d in dates if d not in known]
-    if new:
-        context.instance.add_dynamic_partitions(FETCH_DATES.name, new)
+    dates, new = register_fetch_dates(context.instance, http)
     per_source = {s: archive.fetch_dates(s) for s in archive.sources()}
     context.log.info("Archive %s holds %d fetch dates (%d new)", archive.root, len(dates), len(new))
     preview = "\n".join(

@@ -1,5 +1,7 @@
 """Small helpers the README's commands call around the Dagster CLI.
 
+    python -m pipelines.cli prepare             before a refresh: recover-orphans, then register
+                                                the archive's fetch dates and print FIRST...LAST
     python -m pipelines.cli partition-range     registered fetch dates as FIRST...LAST
     python -m pipelines.cli summary             what the last refresh produced and where
     python -m pipelines.cli checks              the newest result of every asset check
@@ -38,6 +40,22 @@ def partition_range() -> int:
         sys.stderr.write("no fetch dates registered; run the archive_index asset first\n")
         return 1
     out(f"{keys[0]}...{keys[-1]}\n")
+    return 0
+
+
+def prepare() -> int:
+    """What ``scripts/refresh`` needs before its first run, in one process: orphans recovered,
+    the archive's fetch dates registered (as ``raw/archive_index`` does), the range printed."""
+    from assets.ingest import register_fetch_dates
+
+    recover_orphans()
+    with dg.DagsterInstance.get() as instance:
+        dates, new = register_fetch_dates(instance, default_resources()["http"])
+    if not dates:
+        sys.stderr.write("the archive holds no fetch dates: nothing to load\n")
+        return 1
+    sys.stderr.write(f"{len(dates)} fetch dates in the archive ({len(new)} new)\n")
+    out(f"{dates[0]}...{dates[-1]}\n")
     return 0
 
 
@@ -244,7 +262,8 @@ def recover_orphans() -> int:
         for run in stuck:
             instance.report_run_failed(run, "its process ended without finishing (killed?)")
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
-            out(f"recovered run {run.run_id}: marked failed, its pool slots freed\n")
+            # On stderr: `prepare` prints the range on stdout for the refresh script to read.
+            sys.stderr.write(f"recovered run {run.run_id}: marked failed, its pool slots freed\n")
     return 0
 
 
@@ -255,6 +274,11 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "prepare",
+        help="before a refresh: recover orphans, register the archive's fetch dates, print"
+        " FIRST...LAST",
+    )
     sub.add_parser("partition-range", help="print the registered fetch dates as FIRST...LAST")
     sub.add_parser("summary", help="print what the last refresh produced and where")
     sub.add_parser(
@@ -272,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("fetch_date", help="fetch date, yyyy-mm-dd")
         p.add_argument("--reason", required=True, help="why; stored with the decision")
     args = parser.parse_args(argv)
+    if args.command == "prepare":
+        return prepare()
     if args.command == "partition-range":
         return partition_range()
     if args.command == "summary":
