@@ -170,7 +170,7 @@ left join monthly as m using (model_key);
 select error('prices differ by more than a factor of 2.8e11; check the smallest and largest prices')
 from pair_inputs
 having max(greatest(input_units, output_units, blended_units))
-    >= 281474976710 * min(nullif(least(input_units, output_units, blended_units), 0));
+    >= 281474976710::hugeint * min(nullif(least(input_units, output_units, blended_units), 0));
 
 create or replace temp table pair_keys as
 select a.model_key as key_a, b.model_key as key_b

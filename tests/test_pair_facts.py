@@ -123,7 +123,22 @@ def test_prices_too_far_apart_stop_the_step(refreshed, tmp_path):
     db = tmp_path / "w.duckdb"
     shutil.copy(refreshed["db"], db)
     con = warehouse.connect(db)
+    warehouse.run_sql(con, "create_macros.sql")
     before = con.execute("select count(*) from compare.pair_facts_packed").fetchone()[0]
+    # Prices from 1 to 600 USD per million tokens are fine: the guard itself must not overflow
+    # (it did, with every price above 0.033, in its first version).
+    con.execute(
+        "update compare.model_summary set input_price = 1 + model_key % 600,"
+        " output_price = 1 + model_key % 600, blended_price = 1 + model_key % 600"
+    )
+    con.execute("begin transaction")
+    warehouse.run_sql(con, "build_pair_facts.sql")
+    assert con.execute(
+        "select max(input_pct_more_expensive) from compare.pair_facts"
+    ).fetchone() == (
+        59900.0,  # 599 / 1
+    )
+    con.execute("rollback")
     # 1e-9 against 1,000 USD per million tokens: 1e12 apart, more than 48 bits of tenths hold.
     con.execute(
         "update compare.model_summary set input_price = case model_key"
@@ -132,7 +147,6 @@ def test_prices_too_far_apart_stop_the_step(refreshed, tmp_path):
         " where model_key in ((select min(model_key) from compare.model_summary),"
         " (select max(model_key) from compare.model_summary))"
     )
-    warehouse.run_sql(con, "create_macros.sql")
     with pytest.raises(duckdb.Error, match="factor of 2.8e11"):
         con.execute("begin transaction")
         warehouse.run_sql(con, "build_pair_facts.sql")
