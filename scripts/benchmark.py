@@ -798,15 +798,17 @@ def report(results: dict) -> str:
     lines += ["", "## Full replay refresh through the Dagster CLI", ""]
     if ref:
         lines += [
-            "`scripts/refresh` (three `dagster asset materialize` runs: archive index, every",
-            "source over every fetch date, then facts, pair facts and the release) with its",
-            "warehouse, exports and DAGSTER_HOME in a temporary folder; wall time of the whole",
-            "process, and each step's time from the runs' event logs (STEP_START to STEP_SUCCESS).",
+            "`scripts/refresh` (`pipelines.cli prepare`, then two `dagster asset materialize`",
+            "runs: the archive index and every source over every fetch date, then facts, pair",
+            "facts and the release, then the summary) with its warehouse, exports and",
+            "DAGSTER_HOME in a temporary folder; wall time of the whole process, and each step's",
+            "time from the runs' event logs (STEP_START to STEP_SUCCESS).",
             "",
             f"- Wall: **{ref['wall']:.1f} s** (exit code {ref['returncode']}), largest process "
             f"{ref['peak_child_mb']:,.0f} MB",
             f"- Sum of step times: {sum(ref['steps'].values()):.1f} s; the rest is process start-up,",
-            "  imports and Dagster's run bookkeeping across the three CLI invocations.",
+            "  imports and Dagster's run bookkeeping across the two CLI invocations and the three",
+            "  `pipelines.cli` calls.",
             "",
             "| step | s |",
             "|---|---|",
@@ -823,7 +825,7 @@ def report(results: dict) -> str:
         lines.append(f"| {n:,} | {syn['models']:,} | {syn['published_models']:,} | "
                      f"{syn['offerings']:,} | {syn['providers']:,} | {syn['facts']:,} |")  # fmt: skip
     if results.get("notes"):
-        lines += ["", "## Notes", "", results["notes"]]
+        lines += ["", "## Notes", "", results["notes"].strip()]
     return "\n".join(lines) + "\n"
 
 
@@ -859,6 +861,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the Markdown report (default docs/benchmarks.md)",
     )
     parser.add_argument("--json", help="also write every raw figure as JSON here")
+    parser.add_argument(
+        "--notes",
+        default=str(REPO / "docs" / "benchmark-notes.md"),
+        help="hand-written notes appended to the report (default docs/benchmark-notes.md)",
+    )
     parser.add_argument("--template", help="a warehouse file to scale from, instead of refreshing")
     parser.add_argument(
         "--archive",
@@ -903,6 +910,8 @@ def main(argv: list[str] | None = None) -> int:
         args.repeats = min(args.repeats, 1) if args.repeats == 3 else args.repeats
     args.skip = tuple(t for t in args.skip.split(",") if t)
     results = run(args)
+    if args.notes and Path(args.notes).is_file():
+        results["notes"] = Path(args.notes).read_text()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(report(results))
     if args.json:
