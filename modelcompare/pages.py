@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -43,6 +44,9 @@ LABELS = {
 }
 
 
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x1f\\ ]")  # control characters, backslash, space
+
+
 def safe_url(value) -> str | None:
     """The URL when it is an absolute http(s) URL with a host; otherwise None (no link)."""
     if not isinstance(value, str):
@@ -53,7 +57,7 @@ def safe_url(value) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    if any(ord(c) < 0x20 or c in "\\ " for c in value.strip()):
+    if _UNSAFE_IN_URL.search(value.strip()):
         return None
     return value.strip()
 
