@@ -121,8 +121,9 @@ def dumps(doc) -> bytes:
     carry: a non-finite Decimal, an integer wider than 64 bits, a key that is not text.
 
     orjson writes a float NaN or infinity as null without a word, so floats are checked where
-    they enter a document instead: every column read from DuckDB (``_rows``) and the blend
-    weights (``build_documents``). Decimals become floats here only when finite."""
+    they enter a document instead: every value read from DuckDB (``_fetch``, under ``_rows``)
+    and the blend weights (``build_documents``). Decimals become floats here only when finite;
+    code that computes a float for a document must keep it finite itself."""
     try:
         return orjson.dumps(doc, default=_json_value, option=JSON_OPTIONS)
     except orjson.JSONEncodeError as exc:
