@@ -1,8 +1,9 @@
 """Release: JSON documents built from facts and pair facts, published whole or not at all.
 
-Contract (schema_version 1, described field by field in ``docs/contract.md`` and by the JSON
-Schemas in ``schemas/v1/``): ``v1/index.json``, ``v1/catalog.json``, ``v1/models/<model>.json``,
-``v1/pairs/<a>--<b>.json``, ``v1/changes.json``, ``v1/manifest.json`` and a copy of the schemas
+Contract (schema_version 1, described field by field in the README's section "Exports: the
+JSON contract, version 1", and by the JSON Schemas in ``schemas/v1/``): ``v1/index.json``,
+``v1/catalog.json``, ``v1/models/<model>.json``, ``v1/pairs/<a>--<b>.json``,
+``v1/changes.json``, ``v1/manifest.json`` and a copy of the schemas
 under ``v1/schemas/``. Pages rendered from the same documents sit beside them under ``site/``.
 
 Every fact is an object ``{"value", "unit", "verified_at", "sources": [response ids], ...}`` and
