@@ -896,6 +896,11 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="keep at most this many models published (default: the real share)",
     )
+    parser.add_argument(
+        "--report-from",
+        metavar="JSON",
+        help="measure nothing: rewrite the report from the figures a --json run saved",
+    )
     parser.add_argument("--worker", choices=(*TASKS, "all"), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
@@ -909,13 +914,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.repeats = min(args.repeats, 1) if args.repeats == 3 else args.repeats
     args.skip = tuple(t for t in args.skip.split(",") if t)
-    results = run(args)
+    if args.report_from:
+        results = json.loads(Path(args.report_from).read_text())
+    else:
+        results = run(args)
     if args.notes and Path(args.notes).is_file():
         results["notes"] = Path(args.notes).read_text()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(report(results))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+    if args.json and not args.report_from:
+        saved = {k: v for k, v in results.items() if k != "notes"}
+        Path(args.json).write_text(json.dumps(saved, indent=2, default=str))
     print(f"benchmark: report written to {args.out}")
     for target, measured, met in verdicts(results):
         print(f"  {met:>12}  {target}: {measured}")
