@@ -1156,6 +1156,99 @@ def release_id_of(docs: dict[str, bytes]) -> str:
     return digest.hexdigest()[:16]
 
 
+# --- skipping a release whose inputs did not change ---------------------------------------
+# Everything a release is made from: the code and files that shape it, and the warehouse.
+INPUT_FILES = (
+    "modelcompare/**/*.py",
+    "assets/publish.py",
+    "sql/*.sql",
+    "templates/**/*",
+    "schemas/v1/*",
+    "registry/*",
+)
+# raw.observations reaches documents only through the core tables, which are hashed; the
+# other raw tables (responses, loads) are small and hashed too.
+SKIPPED_TABLES = {("raw", "observations")}
+INPUTS_FILE = "inputs.json"
+
+
+def code_fingerprint(root: Path = REPO) -> str:
+    """SHA-256 over every file that shapes a release (paths and bytes)."""
+    digest = hashlib.sha256()
+    paths = sorted({p for pattern in INPUT_FILES for p in root.glob(pattern) if p.is_file()})
+    for path in paths:
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def warehouse_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """SHA-256 over the content of every table in the raw, core and compare schemas (but
+    raw.observations): per table its row count and the sum of one hash per whole row, so any
+    changed, added or removed row changes it, whatever the order of the rows."""
+    columns: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for schema, table, column in con.execute(
+        "select c.table_schema, c.table_name, c.column_name from information_schema.columns as c"
+        " inner join information_schema.tables as t using (table_catalog, table_schema, table_name)"
+        " where t.table_type = 'BASE TABLE' and c.table_catalog = current_database()"
+        " and c.table_schema in ('raw', 'core', 'compare')"
+        " order by c.table_schema, c.table_name, c.ordinal_position"
+    ).fetchall():
+        if (schema, table) not in SKIPPED_TABLES:
+            columns[(schema, table)].append(column)
+    digest = hashlib.sha256()
+    for (schema, table), names in sorted(columns.items()):
+        quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
+        rows, total = con.execute(
+            f'select count(*), coalesce(sum(hash({quoted}))::varchar, \'0\') from "{schema}"."{table}"'
+        ).fetchone()
+        digest.update(f"{schema}.{table}({','.join(names)}):{rows}:{total}\n".encode())
+    return digest.hexdigest()
+
+
+def inputs_fingerprint(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, blend: dict, *, pages: bool
+) -> str:
+    """One digest of everything a release is built from: warehouse, code, settings, as-of."""
+    settings = orjson.dumps(
+        {"as_of": as_of.isoformat(), "blend": blend, "pages": pages}, option=orjson.OPT_SORT_KEYS
+    )
+    digest = hashlib.sha256(settings)
+    digest.update(code_fingerprint().encode())
+    digest.update(warehouse_fingerprint(con).encode())
+    return digest.hexdigest()
+
+
+def release_for_inputs(export_dir: str | os.PathLike[str], fingerprint: str) -> Path | None:
+    """The current release, if it was made from exactly these inputs (else None).
+
+    ``inputs.json`` records the fingerprint with the release it produced; it counts only while
+    that release is still the current one, so a crash between the switch and the record, or a
+    hand-made switch, simply means one more full render."""
+    current = current_release(Path(export_dir))
+    try:
+        recorded = orjson.loads((Path(export_dir) / INPUTS_FILE).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if (
+        current is not None
+        and isinstance(recorded, dict)
+        and recorded.get("fingerprint") == fingerprint
+        and recorded.get("release_id") == current.name
+    ):
+        return current
+    return None
+
+
+def record_inputs(export_dir: str | os.PathLike[str], fingerprint: str, release_id: str) -> None:
+    """Remember which inputs made the current release (written whole: temporary file, rename)."""
+    path = Path(export_dir) / INPUTS_FILE
+    tmp = path.with_name(f".{INPUTS_FILE}.{uuid.uuid4().hex}.tmp")
+    tmp.write_bytes(orjson.dumps({"fingerprint": fingerprint, "release_id": release_id}) + b"\n")
+    os.replace(tmp, path)
+
+
 def current_release(export_dir: Path) -> Path | None:
     link = Path(export_dir) / "current"
     if not link.is_symlink() and not link.exists():

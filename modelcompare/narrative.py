@@ -72,15 +72,21 @@ def _sources(*facts) -> list[str]:
 
 def saving(low, high, stated) -> decimal.Decimal:
     """The stated saving, checked against the two prices: (high - low) / high, in percent,
-    strictly between 0 and 100 (a bigger gap is a rise, "more expensive", never "cheaper")."""
+    below 100 (a bigger gap is a rise, "more expensive", never "cheaper"). A saving under
+    0.05 % is stated as 0.0: two prices that close still differ, and say so (see cheaper_by)."""
     low, high = decimal.Decimal(str(low)), decimal.Decimal(str(high))
     if stated is None or not 0 < low < high:
         raise NarrativeError(f"no saving between {low} and {high} (stated {stated})")
     exact = (high - low) / high * 100
     stated = decimal.Decimal(str(stated))
-    if not 0 < stated < 100 or abs(exact - stated) > decimal.Decimal("0.051"):
+    if not 0 <= stated < 100 or abs(exact - stated) > decimal.Decimal("0.051"):
         raise NarrativeError(f"{low} against {high} is {exact:.2f}% cheaper, not {stated}%")
     return stated
+
+
+def cheaper_by(cut: decimal.Decimal) -> str:
+    """The saving in words: "60% cheaper", or "less than 0.05% cheaper" when it rounds to 0.0."""
+    return f"{pct(cut)}% cheaper" if cut else "less than 0.05% cheaper"
 
 
 def _known(fact) -> bool:
@@ -138,7 +144,7 @@ class _Writer:
                 low, high = entry[side], entry[self.other(side)]
                 cut = saving(low["value"], high["value"], entry["pct_cheaper"])
                 text = (
-                    f"{self.name[side]} is {pct(cut)}% cheaper than "
+                    f"{self.name[side]} is {cheaper_by(cut)} than "
                     f"{self.name[self.other(side)]} for {kind} tokens: USD {usd(low['value'])} "
                     f"against {usd(high['value'])} per million on their cheapest paid routes "
                     f"({low['provider_name']} and {high['provider_name']})."
@@ -159,7 +165,7 @@ class _Writer:
                 f"Weighting input and output tokens {blend['input_weight']}:"
                 f"{blend['output_weight']}, {self.name['a']} costs USD {usd(a['value'])} and "
                 f"{self.name['b']} USD {usd(b['value'])} per million blended tokens, so "
-                f"{self.name[side]} is {pct(cut)}% cheaper.",
+                f"{self.name[side]} is {cheaper_by(cut)}.",
                 _sources(a, b),
             )
 

@@ -141,6 +141,20 @@ def test_a_saving_is_cheaper_and_a_rise_is_never_called_cheaper(pair):
         _regenerate(doc)
 
 
+def test_a_saving_that_rounds_to_nothing_is_still_a_difference(pair):
+    # Seen in a synthetic N=5000 release: 0.0683075 against 0.06831 is 0.0037 % cheaper, which
+    # rounds to 0.0; the narrative refused it and stopped the whole release.
+    doc = copy.deepcopy(pair)
+    entry = doc["prices"]["input"]
+    entry["a"]["value"], entry["b"]["value"] = 0.06831, 0.0683075
+    entry["cheaper"], entry["pct_cheaper"], entry["pct_more_expensive"] = "b", 0.0, 0.0
+    text = _by_about(_regenerate(doc))["prices.input"]["text"]
+    assert "is less than 0.05% cheaper than" in text and "USD 0.0683075 against 0.06831" in text
+    entry["a"]["value"] = 0.0684  # 0.14 % apart: 0.0 would now be a wrong figure
+    with pytest.raises(narrative.NarrativeError, match="0.14% cheaper, not 0.0"):
+        _regenerate(doc)
+
+
 def test_ties_and_exclusive_capabilities_recommend_each_model_for_its_own_need(pair):
     doc = copy.deepcopy(pair)
     doc["prices"]["blended"]["b"]["value"] = doc["prices"]["blended"]["a"]["value"]

@@ -184,5 +184,7 @@ def test_second_run_publishes_nothing(refreshed):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Nothing changed since release" in done.stderr + done.stdout
+    # Same warehouse, code and settings: it was not even rendered again.
+    assert "same inputs (fingerprint" in done.stderr + done.stdout
     after = {p: p.stat().st_mtime_ns for p in refreshed["v1"].rglob("*.json")}
     assert after == before

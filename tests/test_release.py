@@ -237,3 +237,75 @@ def test_old_releases_are_pruned_but_current_and_previous_kept(tmp_path):
     kept = {p.name for p in (exports / "releases").iterdir()}
     assert len(kept) == export.KEEP_RELEASES and ids[-1] in kept and ids[-2] in kept
     assert export.current_release(exports).name == ids[-1]
+
+
+# --- a release whose inputs did not change is not rendered again ---------------------------
+def _fingerprint_db():
+    import duckdb
+
+    con = duckdb.connect()
+    for schema in ("raw", "core", "compare"):
+        con.execute(f"create schema {schema}")
+    con.execute(
+        "create table core.facts (model_id varchar, attribute varchar, num_value decimal(18, 9))"
+    )
+    con.execute(
+        "insert into core.facts values ('a', 'price_input', 0.5), ('b', 'price_input', 0.8)"
+    )
+    con.execute("create table raw.observations (raw_id varchar)")
+    con.execute("create table compare.model_summary (model_key integer, providers varchar[])")
+    con.execute("insert into compare.model_summary values (1, ['x', 'y']), (2, ['y'])")
+    return con
+
+
+def test_warehouse_fingerprint_follows_every_row():
+    con = _fingerprint_db()
+    first = export.warehouse_fingerprint(con)
+    assert export.warehouse_fingerprint(con) == first
+    # Two models swap their prices: every column holds the same values, the rows do not.
+    con.execute("update core.facts set num_value = case model_id when 'a' then 0.8 else 0.5 end")
+    swapped = export.warehouse_fingerprint(con)
+    assert swapped != first
+    con.execute("update compare.model_summary set providers = ['y', 'x'] where model_key = 1")
+    assert export.warehouse_fingerprint(con) not in (first, swapped)
+    con.execute("insert into compare.model_summary values (1, ['y', 'x'])")  # a duplicate row
+    duplicated = export.warehouse_fingerprint(con)
+    assert duplicated not in (first, swapped)
+    # raw.observations reaches releases only through the core tables: not hashed.
+    con.execute("insert into raw.observations values ('anything')")
+    assert export.warehouse_fingerprint(con) == duplicated
+    con.execute("create table core.new_table (x integer)")
+    assert export.warehouse_fingerprint(con) != duplicated
+
+
+def test_code_fingerprint_follows_templates_and_sql(tmp_path):
+    for name in ("modelcompare/export.py", "sql/a.sql", "templates/pair.html", "registry/m.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    first = export.code_fingerprint(tmp_path)
+    (tmp_path / "templates" / "pair.html").write_text("changed")
+    second = export.code_fingerprint(tmp_path)
+    (tmp_path / "sql" / "b.sql").write_text("select 1")
+    third = export.code_fingerprint(tmp_path)
+    (tmp_path / "README.md").write_text("not an input")
+    assert len({first, second, third}) == 3
+    assert export.code_fingerprint(tmp_path) == third
+
+
+def test_recorded_inputs_count_only_for_the_current_release(docs, tmp_path):
+    exports = tmp_path / "exports"
+    assert export.release_for_inputs(exports, "f1") is None  # nothing published yet
+    first = export.publish(docs, exports, generated_at=WHEN)
+    export.record_inputs(exports, "f1", first.release_id)
+    assert (
+        export.release_for_inputs(exports, "f1")
+        == exports.resolve() / "releases" / first.release_id
+    )
+    assert export.release_for_inputs(exports, "f2") is None
+    # A newer release switched in without its inputs recorded (a crash right after the
+    # switch): the record names the older release, so nothing is skipped.
+    second = export.publish(_changed(docs), exports, generated_at=WHEN)
+    assert second.changed
+    assert export.release_for_inputs(exports, "f1") is None
+    (exports / export.INPUTS_FILE).write_text("{not json")
+    assert export.release_for_inputs(exports, "f1") is None
