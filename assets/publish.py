@@ -112,7 +112,12 @@ def release(
             metadata={"errors": dg.MetadataValue.text(str(exc)[:5000])},
         ) from exc
 
-    export.record_inputs(release.export_dir, inputs, result.release_id)
+    not_recorded = export.record_inputs(release.export_dir, inputs, result.release_id)
+    if not_recorded:
+        context.log.warning(
+            "Could not record this release's inputs (%s); the next run renders it in full",
+            not_recorded,
+        )
     if result.changed:
         context.log.info(
             "Published release %s: %d files written, %d unchanged files linked, %d checked",

@@ -1166,9 +1166,13 @@ INPUT_FILES = (
     "schemas/v1/*",
     "registry/*",
 )
-# raw.observations reaches documents only through the core tables, which are hashed; the
-# other raw tables (responses, loads) are small and hashed too.
-SKIPPED_TABLES = {("raw", "observations")}
+# Not hashed: raw.observations reaches documents only through the core tables, which are;
+# raw.source_loads is the log of every load (a row per load, stamped with the time it ran),
+# which reaches documents only through core.source_status; and that table's
+# last_attempt_at, the time of the newest load, which no document shows. With them, every
+# refresh would look like new input.
+SKIPPED_TABLES = {("raw", "observations"), ("raw", "source_loads")}
+SKIPPED_COLUMNS = {("core", "source_status", "last_attempt_at")}
 INPUTS_FILE = "inputs.json"
 
 
@@ -1195,7 +1199,7 @@ def warehouse_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
         " and c.table_schema in ('raw', 'core', 'compare')"
         " order by c.table_schema, c.table_name, c.ordinal_position"
     ).fetchall():
-        if (schema, table) not in SKIPPED_TABLES:
+        if (schema, table) not in SKIPPED_TABLES and (schema, table, column) not in SKIPPED_COLUMNS:
             columns[(schema, table)].append(column)
     digest = hashlib.sha256()
     for (schema, table), names in sorted(columns.items()):
@@ -1241,12 +1245,24 @@ def release_for_inputs(export_dir: str | os.PathLike[str], fingerprint: str) -> 
     return None
 
 
-def record_inputs(export_dir: str | os.PathLike[str], fingerprint: str, release_id: str) -> None:
-    """Remember which inputs made the current release (written whole: temporary file, rename)."""
+def record_inputs(export_dir: str | os.PathLike[str], fingerprint: str, release_id: str) -> str:
+    """Remember which inputs made the current release (written whole: temporary file, rename).
+
+    Returns "" when recorded (or already recorded), else why not. Failing to record never
+    undoes a release: the next run just renders in full."""
     path = Path(export_dir) / INPUTS_FILE
+    body = orjson.dumps({"fingerprint": fingerprint, "release_id": release_id}) + b"\n"
     tmp = path.with_name(f".{INPUTS_FILE}.{uuid.uuid4().hex}.tmp")
-    tmp.write_bytes(orjson.dumps({"fingerprint": fingerprint, "release_id": release_id}) + b"\n")
-    os.replace(tmp, path)
+    try:
+        if path.is_file() and path.read_bytes() == body:
+            return ""
+        tmp.write_bytes(body)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return f"{type(exc).__name__}: {exc}"
+    return ""
 
 
 def current_release(export_dir: Path) -> Path | None:

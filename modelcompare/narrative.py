@@ -71,22 +71,28 @@ def _sources(*facts) -> list[str]:
 
 
 def saving(low, high, stated) -> decimal.Decimal:
-    """The stated saving, checked against the two prices: (high - low) / high, in percent,
-    below 100 (a bigger gap is a rise, "more expensive", never "cheaper"). A saving under
-    0.05 % is stated as 0.0: two prices that close still differ, and say so (see cheaper_by)."""
+    """The stated saving, checked against the two prices: (high - low) / high, in percent, at
+    most 100 (a bigger gap is a rise, "more expensive", never "cheaper"). Rounded to a tenth,
+    a saving under 0.05 % is stated as 0.0 and one of 99.95 % or more as 100.0, though the
+    prices still differ and the cheaper one still costs something (see cheaper_by)."""
     low, high = decimal.Decimal(str(low)), decimal.Decimal(str(high))
     if stated is None or not 0 < low < high:
         raise NarrativeError(f"no saving between {low} and {high} (stated {stated})")
     exact = (high - low) / high * 100
     stated = decimal.Decimal(str(stated))
-    if not 0 <= stated < 100 or abs(exact - stated) > decimal.Decimal("0.051"):
+    if not 0 <= stated <= 100 or abs(exact - stated) > decimal.Decimal("0.051"):
         raise NarrativeError(f"{low} against {high} is {exact:.2f}% cheaper, not {stated}%")
     return stated
 
 
 def cheaper_by(cut: decimal.Decimal) -> str:
-    """The saving in words: "60% cheaper", or "less than 0.05% cheaper" when it rounds to 0.0."""
-    return f"{pct(cut)}% cheaper" if cut else "less than 0.05% cheaper"
+    """The saving in words: "60% cheaper"; at the ends of the rounding, "less than 0.05%
+    cheaper" (stated 0.0) and "more than 99.9% cheaper" (stated 100.0, yet not free)."""
+    if cut == 0:
+        return "less than 0.05% cheaper"
+    if cut == 100:
+        return "more than 99.9% cheaper"
+    return f"{pct(cut)}% cheaper"
 
 
 def _known(fact) -> bool:

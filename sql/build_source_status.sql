@@ -8,12 +8,14 @@
 -- slice keeps what it held), 'rejected' (an operator removed the slice after a blocking check),
 -- 'accepted' (an operator vouched for a slice a check had flagged). The newest attempt is the
 -- one on the newest fetch date, so backfilling old dates never hides tonight's failure.
+-- Loads of fetch dates after $as_of do not count: judged at an earlier as-of date, a source
+-- first fetched later is missing, never "fresh" with a negative age.
 create or replace table core.source_status as
 with
 good as (
     select source, max(fetch_date) as last_good_fetch_date
     from raw.source_loads
-    where status = 'ok'
+    where status = 'ok' and fetch_date <= cast($as_of as date)
     group by all
 ),
 
@@ -23,7 +25,7 @@ slices as (
         fetch_date,
         arg_max(status, loaded_at) as status
     from raw.source_loads
-    where status <> 'accepted'
+    where status <> 'accepted' and fetch_date <= cast($as_of as date)
     group by all
 ),
 
@@ -42,6 +44,7 @@ attempts as (
         max(fetch_date) as last_attempt_fetch_date,
         max(loaded_at) as last_attempt_at
     from raw.source_loads
+    where fetch_date <= cast($as_of as date)
     group by all
 ),
 

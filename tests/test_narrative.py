@@ -153,6 +153,12 @@ def test_a_saving_that_rounds_to_nothing_is_still_a_difference(pair):
     entry["a"]["value"] = 0.0684  # 0.14 % apart: 0.0 would now be a wrong figure
     with pytest.raises(narrative.NarrativeError, match="0.14% cheaper, not 0.0"):
         _regenerate(doc)
+    # The other end, as in the real warehouse: kb-whisper-large at 0.0023 against o-1-pro at
+    # 140 is 99.998 % cheaper, stated 100.0, yet the cheaper one is not free.
+    entry["a"]["value"], entry["b"]["value"] = 140, 0.0023
+    entry["pct_cheaper"], entry["pct_more_expensive"] = 100.0, 6086856.5
+    text = _by_about(_regenerate(doc))["prices.input"]["text"]
+    assert "is more than 99.9% cheaper than" in text and "100%" not in text
 
 
 def test_ties_and_exclusive_capabilities_recommend_each_model_for_its_own_need(pair):

@@ -271,9 +271,23 @@ def test_warehouse_fingerprint_follows_every_row():
     con.execute("insert into compare.model_summary values (1, ['y', 'x'])")  # a duplicate row
     duplicated = export.warehouse_fingerprint(con)
     assert duplicated not in (first, swapped)
-    # raw.observations reaches releases only through the core tables: not hashed.
+    # raw.observations reaches releases only through the core tables: not hashed. Nor is the
+    # load log, or the time of the newest load: loading the same data again is no change.
     con.execute("insert into raw.observations values ('anything')")
+    con.execute("create table raw.source_loads (source varchar, loaded_at timestamptz)")
+    con.execute("insert into raw.source_loads values ('openrouter', now())")
+    con.execute(
+        "create table core.source_status (source varchar, freshness varchar,"
+        " last_attempt_at timestamptz)"
+    )
+    con.execute("insert into core.source_status values ('openrouter', 'fresh', now())")
+    duplicated = export.warehouse_fingerprint(con)
+    con.execute("insert into raw.source_loads values ('openrouter', now())")
+    con.execute("update core.source_status set last_attempt_at = now() + interval 1 hour")
     assert export.warehouse_fingerprint(con) == duplicated
+    con.execute("update core.source_status set freshness = 'stale'")
+    assert export.warehouse_fingerprint(con) != duplicated
+    con.execute("update core.source_status set freshness = 'fresh'")
     con.execute("create table core.new_table (x integer)")
     assert export.warehouse_fingerprint(con) != duplicated
 
@@ -309,3 +323,16 @@ def test_recorded_inputs_count_only_for_the_current_release(docs, tmp_path):
     assert export.release_for_inputs(exports, "f1") is None
     (exports / export.INPUTS_FILE).write_text("{not json")
     assert export.release_for_inputs(exports, "f1") is None
+
+
+def test_inputs_that_cannot_be_recorded_never_fail_a_release(tmp_path):
+    exports = tmp_path / "exports"
+    (exports / export.INPUTS_FILE).mkdir(parents=True)  # in the way: a folder
+    reason = export.record_inputs(exports, "f1", "0123456789abcdef")
+    assert reason.startswith("IsADirectoryError")
+    assert [p.name for p in exports.iterdir()] == [export.INPUTS_FILE]  # no temporary left
+    (exports / export.INPUTS_FILE).rmdir()
+    assert export.record_inputs(exports, "f1", "0123456789abcdef") == ""
+    written = (exports / export.INPUTS_FILE).stat().st_mtime_ns
+    assert export.record_inputs(exports, "f1", "0123456789abcdef") == ""  # same: not rewritten
+    assert (exports / export.INPUTS_FILE).stat().st_mtime_ns == written

@@ -52,3 +52,32 @@ def test_a_price_too_large_is_null_not_an_error():
     assert str(values[3]) == "0.049000000000"
     # The largest value that fits converts exactly; the magnitude flag rejects it later.
     assert str(values[4]) == "99999999999999000000.000000000000"
+
+
+def test_sources_are_judged_at_the_as_of_date_not_after_it(tmp_path):
+    # MODELCOMPARE_AS_OF=2026-05-15 on an archive that goes on to 2026-08-21 gave sources first
+    # fetched in August "fresh" with ages of -98 days.
+    from assets.normalize import write_source_specs
+    from modelcompare import warehouse
+
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    write_source_specs(con)
+    for source, fetch_date in (("openrouter", "2026-05-10"), ("openrouter", "2026-08-21"),
+                               ("genai_prices", "2026-08-21")):  # fmt: skip
+        warehouse.record_load(con, source, fetch_date, "ok", 1, 1, 1)
+    run_sql(con, "build_source_status.sql", {"as_of": dt.date(2026, 5, 11)})
+    status = {
+        r["source"]: r
+        for r in rows(
+            con,
+            "select source, freshness, age_days, last_good_fetch_date,"
+            " last_attempt_fetch_date from core.source_status",
+        )  # fmt: skip
+    }
+    assert status["openrouter"]["freshness"] == "fresh"
+    assert status["openrouter"]["age_days"] == 1
+    assert str(status["openrouter"]["last_good_fetch_date"]) == "2026-05-10"
+    assert str(status["openrouter"]["last_attempt_fetch_date"]) == "2026-05-10"
+    assert status["genai_prices"]["freshness"] == "missing"
+    assert status["genai_prices"]["age_days"] is None
+    assert min(r["age_days"] for r in status.values() if r["age_days"] is not None) >= 0
