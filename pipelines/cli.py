@@ -3,6 +3,7 @@
     python -m pipelines.cli prepare             before a refresh: recover-orphans, then register
                                                 the archive's fetch dates and print FIRST...LAST
     python -m pipelines.cli partition-range     registered fetch dates as FIRST...LAST
+    python -m pipelines.cli recover-orphans     fail CLI runs a killed refresh left started
     python -m pipelines.cli summary             what the last refresh produced and where
     python -m pipelines.cli checks              the newest result of every asset check
     python -m pipelines.cli reject-slice SOURCE FETCH_DATE --reason TEXT
@@ -37,7 +38,10 @@ def partition_range() -> int:
     with dg.DagsterInstance.get() as instance:
         keys = instance.get_dynamic_partitions("fetch_dates")
     if not keys:
-        sys.stderr.write("no fetch dates registered; run the archive_index asset first\n")
+        sys.stderr.write(
+            "no fetch dates registered; run `python -m pipelines.cli prepare` (or the"
+            " raw/archive_index asset) first\n"
+        )
         return 1
     out(f"{keys[0]}...{keys[-1]}\n")
     return 0
@@ -49,10 +53,17 @@ def prepare() -> int:
     from assets.ingest import register_fetch_dates
 
     recover_orphans()
+    http = default_resources()["http"]
+    root = http.archive().root
     with dg.DagsterInstance.get() as instance:
-        dates, new = register_fetch_dates(instance, default_resources()["http"])
+        dates, new = register_fetch_dates(instance, http)
     if not dates:
-        sys.stderr.write("the archive holds no fetch dates: nothing to load\n")
+        why = "does not exist" if not Path(root).exists() else "holds no fetch dates"
+        sys.stderr.write(
+            f"the archive {root} ({http.mode} mode) {why}: nothing to load. Replay reads"
+            " MODELCOMPARE_REPLAY_DIR (default replay/); live mode archives into"
+            " MODELCOMPARE_ARCHIVE_DIR.\n"
+        )
         return 1
     sys.stderr.write(f"{len(dates)} fetch dates in the archive ({len(new)} new)\n")
     out(f"{dates[0]}...{dates[-1]}\n")
@@ -72,6 +83,9 @@ def summary() -> int:
         "unmatched ids": "core.unmatched_ids",
         "pair rows": "compare.pair_facts",
     }
+    if not Path(db_path).exists():
+        out(f"No warehouse yet at {db_path}: run scripts/refresh first\n")
+        return 1
     con = warehouse.connect(db_path, read_only=True)
     try:
         present = {
@@ -274,24 +288,29 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser(
+
+    def command(name: str, help_: str, doc) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_, description=(doc.__doc__ or help_).strip())
+
+    command(
         "prepare",
-        help="before a refresh: recover orphans, register the archive's fetch dates, print"
-        " FIRST...LAST",
+        "before a refresh: recover orphans, register the archive's fetch dates, print FIRST...LAST",
+        prepare,
     )
-    sub.add_parser("partition-range", help="print the registered fetch dates as FIRST...LAST")
-    sub.add_parser("summary", help="print what the last refresh produced and where")
-    sub.add_parser(
+    command("partition-range", "print the registered fetch dates as FIRST...LAST", partition_range)
+    command("summary", "print what the last refresh produced and where", summary)
+    command(
         "recover-orphans",
-        help="fail the CLI runs a killed refresh left started, and free their pool slots",
+        "fail the CLI runs a killed refresh left started, and free their pool slots",
+        recover_orphans,
     )
-    p = sub.add_parser("checks", help="print the newest result of every asset check")
+    p = command("checks", "print the newest result of every asset check", checks)
     p.add_argument("-v", "--verbose", action="store_true", help="show failed checks' metadata")
     for name, help_ in (
         ("reject-slice", "take one bad fetch of a source out of the warehouse"),
         ("accept-slice", "vouch for one fetch a check flagged (or bring back a rejected one)"),
     ):
-        p = sub.add_parser(name, help=help_)
+        p = command(name, help_, reject_slice if name == "reject-slice" else accept_slice)
         p.add_argument("source", help="source name, e.g. openrouter")
         p.add_argument("fetch_date", help="fetch date, yyyy-mm-dd")
         p.add_argument("--reason", required=True, help="why; stored with the decision")

@@ -1,6 +1,7 @@
 """Benchmark: pair facts, exports and publishing at 500 to 5,000 models, with baselines.
 
-One command (from the repository root):
+One command (from the repository root; the pandas baseline needs the dev tools, so run
+``scripts/setup --dev`` once first):
 
     .venv/bin/python scripts/benchmark.py                  # the full run, writes docs/benchmarks.md
     .venv/bin/python scripts/benchmark.py --quick --sizes 50,100 --out /tmp/bench.md   # CI-sized
@@ -102,7 +103,9 @@ def _settings():
     return load_comparison_settings()
 
 
-def worker(task: str, db: Path, n: int, scratch: Path, pandas_max_gb: float) -> dict:
+def worker(
+    task: str, db: Path, n: int, scratch: Path, pandas_max_gb: float, skip: tuple = ()
+) -> dict:
     """Run one measurement in this (fresh) process; returns figures as a dict."""
     from modelcompare import warehouse
 
@@ -195,7 +198,7 @@ def worker(task: str, db: Path, n: int, scratch: Path, pandas_max_gb: float) -> 
     if task == "publish":
         return publish_worker(db, scratch)
     if task == "all":  # --quick: every task in this one process (peaks not per task)
-        return {t: worker(t, db, n, scratch, pandas_max_gb) for t in TASKS}
+        return {t: worker(t, db, n, scratch, pandas_max_gb) for t in TASKS if t not in skip}
     raise SystemExit(f"unknown task {task}")
 
 
@@ -428,9 +431,12 @@ def compare_with_pandas(db: Path, sample: int = 2000) -> dict:
 
 
 # --- the orchestration -------------------------------------------------------------------
-def run_worker(task: str, db: Path, n: int, scratch: Path, pandas_max_gb: float) -> dict:
+def run_worker(
+    task: str, db: Path, n: int, scratch: Path, pandas_max_gb: float, skip: tuple = ()
+) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", task, "--db", str(db),
-           "--n", str(n), "--scratch", str(scratch), "--pandas-max-gb", str(pandas_max_gb)]  # fmt: skip
+           "--n", str(n), "--scratch", str(scratch), "--pandas-max-gb", str(pandas_max_gb),
+           "--skip", ",".join(skip)]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     if done.returncode != 0:
         # One broken measurement must not lose the others: report it and carry on.
@@ -535,6 +541,7 @@ def median(values):
 
 def run(args) -> dict:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    own_work = not args.work and not args.keep  # a temporary folder of its own: removed at the end
     work = Path(args.work or tempfile.mkdtemp(prefix="modelcompare-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": machine(), "sizes": sizes, "repeats": args.repeats,
@@ -577,9 +584,9 @@ def run(args) -> dict:
         tasks = [t for t in TASKS if t not in args.skip]
         if args.quick:
             print(f"benchmark: N={n} every task in one process (--quick)", flush=True)
-            figures = run_worker("all", db, n, scratch, args.pandas_max_gb)
+            figures = run_worker("all", db, n, scratch, args.pandas_max_gb, args.skip)
             for task in tasks:
-                per[task] = [figures[task]]
+                per[task] = [figures.get(task) or figures]
             tasks = []
         for task in tasks:
             repeats = args.publish_repeats if task == "publish" else args.repeats
@@ -597,6 +604,8 @@ def run(args) -> dict:
                 db.unlink(missing_ok=True)
     results["machine"]["load_after"] = os.getloadavg()
     results["finished"] = dt.datetime.now(dt.UTC).isoformat()
+    if own_work and (results.get("refresh") or {}).get("returncode", 0) == 0:
+        shutil.rmtree(work, ignore_errors=True)  # kept when the refresh failed: its log is there
     return results
 
 
@@ -721,7 +730,8 @@ def report(results: dict) -> str:
         "capabilities, context windows, benchmarks and the published share; a copy of a real model",
         "gets its own ids and its prices scaled by 0.8-1.2). The refresh replays the real archive.",
         "",
-        f"Command: `{command}`",
+        f"Command: `{command}` (after `scripts/setup --dev`: the pandas baseline needs the dev"
+        " tools)." + ("" if results["quick"] else " About 10 minutes on this machine."),
         "",
         "## Machine",
         "",
@@ -730,9 +740,14 @@ def report(results: dict) -> str:
         f"- Load average before / after the run: {' '.join(f'{x:.1f}' for x in m['load_before'])}"
         f" / {' '.join(f'{x:.1f}' for x in m.get('load_after', ()))}. The machine is shared with",
         "  other work, which makes wall times noisy; CPU seconds are given beside them.",
-        f"- Medians of {results['repeats']} runs per figure ({publish_runs} for publishing), each in",
-        "  a fresh process; peak RSS is that process's own, Python, DuckDB and the open",
-        "  warehouse included.",
+        (
+            "- `--quick`: one run of each task, all in one process, so the peaks are that"
+            " process's, not each task's."
+            if results["quick"]
+            else f"- Medians of {results['repeats']} runs per figure ({publish_runs} for"
+            " publishing), each in a fresh process; peak RSS is that process's own, Python,"
+            " DuckDB and the open warehouse included."
+        ),
         f"- Template: {results['template']['how']}"
         + (
             f", {results['template'].get('models'):,} real models"
@@ -745,7 +760,13 @@ def report(results: dict) -> str:
         "| target | measured | |",
         "|---|---|---|",
     ]
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in verdicts(results)]
+    if results["quick"]:
+        lines[-2:] = [
+            "Not judged: a `--quick` run (small N, one process) only shows that the benchmark",
+            "works. The targets are judged by the full run (`docs/benchmarks.md`).",
+        ]
+    else:
+        lines += [f"| {a} | {b} | {c} |" for a, b, c in verdicts(results)]
     lines += [
         "",
         "## Pair facts: the curve",
@@ -848,7 +869,7 @@ def report(results: dict) -> str:
         syn = row["synthetic"]
         lines.append(f"| {n:,} | {syn['models']:,} | {syn['published_models']:,} | "
                      f"{syn['offerings']:,} | {syn['providers']:,} | {syn['facts']:,} |")  # fmt: skip
-    if results.get("notes"):
+    if results.get("notes") and not results["quick"]:  # the notes discuss the full run
         lines += ["", "## Notes", "", results["notes"].strip()]
     return "\n".join(lines) + "\n"
 
@@ -932,12 +953,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.worker:
-        figures = worker(args.worker, Path(args.db), args.n, Path(args.scratch), args.pandas_max_gb)
+        skip = tuple(t for t in args.skip.split(",") if t)
+        figures = worker(
+            args.worker, Path(args.db), args.n, Path(args.scratch), args.pandas_max_gb, skip
+        )
         print(json.dumps(figures))
         return 0
     if args.quick:
         args.repeats = min(args.repeats, 1) if args.repeats == 3 else args.repeats
     args.skip = tuple(t for t in args.skip.split(",") if t)
+    if "pandas" not in args.skip and not args.report_from:
+        try:
+            import pandas  # noqa: F401
+        except ImportError:
+            sys.stderr.write(
+                "benchmark: the pandas baseline needs the dev tools: run scripts/setup --dev"
+                " first (or leave the baseline out with --skip pandas)\n"
+            )
+            return 2
     if args.report_from:
         results = json.loads(Path(args.report_from).read_text())
     else:
@@ -950,8 +983,9 @@ def main(argv: list[str] | None = None) -> int:
         saved = {k: v for k, v in results.items() if k != "notes"}
         Path(args.json).write_text(json.dumps(saved, indent=2, default=str))
     print(f"benchmark: report written to {args.out}")
-    for target, measured, met in verdicts(results):
-        print(f"  {met:>12}  {target}: {measured}")
+    if not results["quick"]:
+        for target, measured, met in verdicts(results):
+            print(f"  {met:>12}  {target}: {measured}")
     return 0
 
 
