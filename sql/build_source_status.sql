@@ -8,8 +8,10 @@
 -- slice keeps what it held), 'rejected' (an operator removed the slice after a blocking check),
 -- 'accepted' (an operator vouched for a slice a check had flagged). The newest attempt is the
 -- one on the newest fetch date, so backfilling old dates never hides tonight's failure.
--- Loads of fetch dates after $as_of do not count: judged at an earlier as-of date, a source
--- first fetched later is missing, never "fresh" with a negative age.
+-- The last good fetch is the newest on or before $as_of: judged at an earlier as-of date, a
+-- source first fetched later is missing, never "fresh" with a negative age. Failed attempts
+-- count whatever their date (in replay $as_of is the newest good fetch, and a failure on a
+-- later night is exactly what must show).
 create or replace table core.source_status as
 with
 good as (
@@ -25,7 +27,7 @@ slices as (
         fetch_date,
         arg_max(status, loaded_at) as status
     from raw.source_loads
-    where status <> 'accepted' and fetch_date <= cast($as_of as date)
+    where status <> 'accepted'
     group by all
 ),
 
@@ -44,7 +46,6 @@ attempts as (
         max(fetch_date) as last_attempt_fetch_date,
         max(loaded_at) as last_attempt_at
     from raw.source_loads
-    where fetch_date <= cast($as_of as date)
     group by all
 ),
 
