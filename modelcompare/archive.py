@@ -124,7 +124,8 @@ def _response_id(source: str, url: str, fetched_at: dt.datetime, sha: str) -> st
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: temporary file, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
@@ -154,11 +155,11 @@ class Archive:
         blob = self._blob_path(response.sha256)
         if not blob.exists():
             # mtime=0 keeps the gzip bytes a pure function of the body.
-            _atomic_write(blob, gzip.compress(response.body, compresslevel=9, mtime=0))
+            atomic_write(blob, gzip.compress(response.body, compresslevel=9, mtime=0))
         meta_path = self._meta_path(response)
         if not meta_path.exists():
             payload = json.dumps(response.meta(), sort_keys=True, indent=1).encode()
-            _atomic_write(meta_path, payload)
+            atomic_write(meta_path, payload)
         return response
 
     # --- reading --------------------------------------------------------------------------

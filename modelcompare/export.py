@@ -43,6 +43,7 @@ import jsonschema_rs
 import orjson
 
 from modelcompare import narrative
+from modelcompare.archive import atomic_write
 from modelcompare.slugs import safe_slug
 
 SCHEMA_VERSION = "1.0"
@@ -1252,15 +1253,10 @@ def record_inputs(export_dir: str | os.PathLike[str], fingerprint: str, release_
     undoes a release: the next run just renders in full."""
     path = Path(export_dir) / INPUTS_FILE
     body = orjson.dumps({"fingerprint": fingerprint, "release_id": release_id}) + b"\n"
-    tmp = path.with_name(f".{INPUTS_FILE}.{uuid.uuid4().hex}.tmp")
     try:
-        if path.is_file() and path.read_bytes() == body:
-            return ""
-        tmp.write_bytes(body)
-        os.replace(tmp, path)
+        if not (path.is_file() and path.read_bytes() == body):
+            atomic_write(path, body)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         return f"{type(exc).__name__}: {exc}"
     return ""
 
